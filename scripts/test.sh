@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite: tools, formatting, build, every Swift test, and the simulator's fidelity to the
+# recorded kube-apiserver exchanges. Runs from any folder; exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-tools.sh
+export PATH="$PWD/.ci-tools/bin:$PATH"
+
+echo "== swift format lint"
+swift format lint --strict --recursive Package.swift Sources Tests
+
+echo "== build"
+swift build --build-tests
+
+echo "== swift test"
+swift test --skip-build
+
+if [ -x scripts/check-simulator-fidelity.sh ]; then
+    echo "== simulator fidelity (replay-fixtures.py)"
+    scripts/check-simulator-fidelity.sh .build/debug/vigilante
+fi
