@@ -1,0 +1,44 @@
+/// Tunables of a ``KubernetesClient``.
+public struct KubernetesClientConfiguration: Sendable {
+    /// How long a single request (not a watch) may take, including reading the body.
+    public var requestTimeout: Duration
+    /// How long establishing a connection (TCP and TLS) may take.
+    public var connectTimeout: Duration
+    /// How many times a request is tried in total (1 = no retries).
+    public var maxAttempts: Int
+    /// The delay between retries when the server gives no `Retry-After`.
+    public var retryBackoff: Backoff
+    /// The longest `Retry-After` honoured; longer hints are capped.
+    public var maxRetryAfter: Duration
+    /// When true, every mutating call throws ``KubernetesError/dryRun(_:)`` without touching the network.
+    public var readOnly: Bool
+    /// The `User-Agent` header; the API server records it as the field manager.
+    public var userAgent: String
+    /// The largest non-watch response body accepted, in bytes.
+    public var maxResponseBytes: Int
+    /// The largest single watch event accepted, in bytes.
+    public var maxWatchEventBytes: Int
+
+    /// Creates a configuration with production defaults.
+    public init(
+        requestTimeout: Duration = .seconds(30),
+        connectTimeout: Duration = .seconds(10),
+        maxAttempts: Int = 5,
+        retryBackoff: Backoff = Backoff(initial: .milliseconds(200), maximum: .seconds(10)),
+        maxRetryAfter: Duration = .seconds(30),
+        readOnly: Bool = false,
+        userAgent: String = "cops-vigilante/1.0",
+        maxResponseBytes: Int = 256 * 1024 * 1024,
+        maxWatchEventBytes: Int = 16 * 1024 * 1024
+    ) {
+        self.requestTimeout = requestTimeout
+        self.connectTimeout = connectTimeout
+        self.maxAttempts = max(maxAttempts, 1)
+        self.retryBackoff = retryBackoff
+        self.maxRetryAfter = maxRetryAfter
+        self.readOnly = readOnly
+        self.userAgent = userAgent
+        self.maxResponseBytes = maxResponseBytes
+        self.maxWatchEventBytes = maxWatchEventBytes
+    }
+}
