@@ -1,0 +1,80 @@
+import Foundation
+import Logging
+
+/// A task type as the executable lists it; the registry makes instances from the configuration.
+public struct TaskType: Sendable {
+    /// The task's stable name.
+    public let name: String
+    /// The configuration type of its section.
+    public let configurationType: any TaskConfiguration.Type
+    let make: @Sendable (TaskSettings) -> AnyVigilanteTask
+
+    /// Registers `type`.
+    public init<T: VigilanteTask>(_ type: T.Type) {
+        name = T.name
+        configurationType = T.Configuration.self
+        make = { settings in
+            let options = settings.options(as: T.Configuration.self)!
+            return AnyVigilanteTask(T(configuration: options, settings: settings))
+        }
+    }
+}
+
+/// A task without its types, as the scheduler holds it.
+public struct AnyVigilanteTask: Sendable {
+    /// The task's stable name.
+    public let name: String
+    /// Its declared watched resources.
+    public let watchedResources: [WatchedResourceDeclaration]
+    let reconcileBody: @Sendable (TaskContext) async throws -> TaskOutcome
+    let statusBody: @Sendable (TaskContext) async -> RawJSON
+
+    /// Wraps `task`.
+    public init<T: VigilanteTask>(_ task: T) {
+        name = T.name
+        watchedResources = task.watchedResources
+        reconcileBody = { context in try await task.reconcile(context) }
+        statusBody = { context in
+            let status = await task.status(context)
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .iso8601
+            guard let data = try? encoder.encode(status),
+                let json = try? JSONDecoder().decode(RawJSON.self, from: data)
+            else { return .null }
+            return json
+        }
+    }
+
+    /// Runs one pass.
+    public func reconcile(_ context: TaskContext) async throws -> TaskOutcome { try await reconcileBody(context) }
+
+    /// The task's status snapshot as JSON.
+    public func status(_ context: TaskContext) async -> RawJSON { await statusBody(context) }
+}
+
+/// The tasks of this process: every registered type, enabled or not, with its settings.
+public struct TaskRegistry: Sendable {
+    /// One registered task.
+    public struct Entry: Sendable {
+        /// Its settings from the configuration.
+        public let settings: TaskSettings
+        /// The instance; made even when disabled, so its status can be shown.
+        public let task: AnyVigilanteTask
+    }
+
+    /// Every registered task, in registration order.
+    public let entries: [Entry]
+
+    /// Makes the tasks from their types and the loaded configuration.
+    public init(types: [TaskType], configuration: Configuration) {
+        entries = types.compactMap { type in
+            guard let settings = configuration.task(type.configurationType.section) else { return nil }
+            return Entry(settings: settings, task: type.make(settings))
+        }
+    }
+
+    /// The configuration types of `types`, for the configuration loader.
+    public static func configurationTypes(_ types: [TaskType]) -> [any TaskConfiguration.Type] {
+        types.map(\.configurationType)
+    }
+}

@@ -1,0 +1,273 @@
+import Foundation
+import Logging
+import Metrics
+import Synchronization
+
+/// Runs one task: its caches, its schedule, its passes and their history.
+final class TaskRunner: Sendable {
+    let name: String
+    let enabled: Bool
+    private let entry: TaskRegistry.Entry
+    private let context: TaskContext
+    private let configuration: SchedulerConfiguration
+    private let leadership: any Leadership
+    private let caches: [(declaration: WatchedResourceDeclaration, cache: any RunnableCache)]
+    private let wakeup = WakeupSignal()
+    private let stopped = WakeupSignal()
+    private let metrics: RunMetrics
+    private let state = Mutex(State())
+
+    private struct State {
+        var running = false
+        var stopping = false
+        var stopped = false
+        var nextRunAt: Date?
+        var runs = 0
+        var failures = 0
+        var history: [TaskStatusEntry.Run] = []
+        var currentPass: Task<TaskOutcome, any Error>?
+        var debouncePending = false
+    }
+
+    init(
+        entry: TaskRegistry.Entry, context: TaskContext, configuration: SchedulerConfiguration,
+        leadership: any Leadership, metrics: any MetricsFactory
+    ) {
+        self.entry = entry
+        self.name = entry.task.name
+        self.enabled = entry.settings.enabled
+        self.context = context
+        self.configuration = configuration
+        self.leadership = leadership
+        self.metrics = RunMetrics(task: entry.task.name, factory: metrics)
+        let declared = Dictionary(
+            entry.task.watchedResources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        caches = entry.task.watchedResources.compactMap { declaration in
+            context.caches.caches[declaration.id].map { (declaration, $0) }
+        }
+        precondition(declared.count == context.caches.caches.count, "every watched resource needs one cache")
+    }
+
+    var cachesSynced: Bool { caches.allSatisfy { $0.cache.hasSynced } }
+
+    // MARK: Loops
+
+    /// Keeps the task's caches current until cancelled.
+    func runCaches() async { await context.caches.run() }
+
+    /// Turns changes of the triggering caches into debounced early runs.
+    func forwardChanges() async {
+        await withDiscardingTaskGroup { group in
+            for (declaration, cache) in caches where declaration.triggersRun {
+                let changes = cache.changes()
+                group.addTask {
+                    for await _ in changes { self.debouncedWake() }
+                }
+            }
+        }
+    }
+
+    private func debouncedWake() {
+        let first = state.withLock { state -> Bool in
+            defer { state.debouncePending = true }
+            return !state.debouncePending
+        }
+        guard first else { return }
+        Task {
+            try? await Task.sleep(for: configuration.debounce)
+            state.withLock { $0.debouncePending = false }
+            wake()
+        }
+    }
+
+    /// Wakes the loop (a change, a leadership change, shutdown).
+    func wake() { wakeup.signal() }
+
+    /// Asks the loop to end after the current pass; cancels that pass if it outlasts `grace`.
+    func stop(grace: Duration) {
+        let pass = state.withLock { state -> Task<TaskOutcome, any Error>? in
+            state.stopping = true
+            return state.currentPass
+        }
+        wake()
+        if let pass {
+            Task {
+                try? await Task.sleep(for: grace)
+                pass.cancel()
+            }
+        }
+    }
+
+    /// Cancels the running pass, if any (leadership lost).
+    func cancelCurrentPass() {
+        state.withLock { $0.currentPass }?.cancel()
+    }
+
+    /// Returns when the loop has ended.
+    func waitUntilStopped() async {
+        while !state.withLock({ $0.stopped }) { _ = await stopped.wait(timeout: nil) }
+    }
+
+    /// The schedule: wait for leadership, wait until due or woken, run a pass, repeat.
+    func loop() async {
+        defer {
+            state.withLock { $0.stopped = true }
+            stopped.signal()
+        }
+        var due = ContinuousClock.now
+        while !state.withLock({ $0.stopping }) && !Task.isCancelled {
+            guard leadership.isLeader else {
+                state.withLock { $0.nextRunAt = nil }
+                _ = await wakeup.wait(timeout: nil)
+                due = .now
+                continue
+            }
+            let now = ContinuousClock.now
+            if now < due {
+                state.withLock { $0.nextRunAt = context.clock.now().addingTimeInterval((due - now).seconds) }
+                _ = await wakeup.wait(timeout: due - now)
+                if state.withLock({ $0.stopping }) || !leadership.isLeader { continue }
+            }
+            let outcome = await runPass()
+            due = ContinuousClock.now + delay(after: outcome)
+        }
+    }
+
+    private func delay(after outcome: TaskOutcome?) -> Duration {
+        if case .requeue(let after) = outcome { return after }
+        let interval = entry.settings.interval
+        return interval + interval * (configuration.jitterFactor * Double.random(in: 0..<1))
+    }
+
+    /// Runs one pass with the timeout and records it; nil when it did not end with an outcome.
+    @discardableResult
+    func runPass() async -> TaskOutcome? {
+        let task = entry.task
+        let context = context
+        let startedAt = context.clock.now()
+        let start = ContinuousClock.now
+        let pass = Task { try await task.reconcile(context) }
+        state.withLock { state in
+            state.running = true
+            state.currentPass = pass
+            state.nextRunAt = nil
+            state.history.append(TaskStatusEntry.Run(startedAt: startedAt))
+            if state.history.count > configuration.historyLimit { state.history.removeFirst() }
+        }
+        enum Ending: Sendable {
+            case finished(Result<TaskOutcome, any Error>)
+            case timedOut
+        }
+        let timeout = configuration.runTimeout
+        let ending = await withTaskGroup(of: Ending?.self) { group in
+            group.addTask { .finished(await pass.result) }
+            group.addTask {
+                do {
+                    try await Task.sleep(for: timeout)
+                    return .timedOut
+                } catch {
+                    return nil
+                }
+            }
+            var ending: Ending?
+            while let next = await group.next() {
+                guard let next else { continue }
+                if ending == nil { ending = next }
+                // Whatever came first, never leave a pass running behind the next one.
+                pass.cancel()
+                group.cancelAll()
+            }
+            return ending
+        }
+        let elapsed = ContinuousClock.now - start
+        let outcome: TaskOutcome?
+        let label: String
+        var errorText: String?
+        switch ending {
+        case .finished(.success(let result)):
+            outcome = result
+            label = result.label
+            if case .failed(let message) = result { errorText = message }
+        case .finished(.failure(let error)):
+            outcome = nil
+            label = error is CancellationError ? "cancelled" : "failed"
+            errorText = "\(error)"
+        case .timedOut:
+            outcome = nil
+            label = "timedOut"
+            errorText = "the pass took longer than \(timeout.configText) and was cancelled"
+        case nil:
+            outcome = nil
+            label = "cancelled"
+        }
+        let failed = label == "failed" || label == "timedOut"
+        if failed {
+            context.logger.warning("pass \(label)", metadata: ["error": "\(errorText ?? "")"])
+        } else {
+            context.logger.debug("pass \(label)", metadata: ["seconds": "\(elapsed.seconds)"])
+        }
+        let finishedAt = context.clock.now()
+        state.withLock { state in
+            state.running = false
+            state.currentPass = nil
+            state.runs += 1
+            if failed { state.failures += 1 }
+            if !state.history.isEmpty {
+                state.history[state.history.count - 1] = TaskStatusEntry.Run(
+                    startedAt: startedAt, finishedAt: finishedAt, durationSeconds: elapsed.seconds, outcome: label,
+                    error: errorText)
+            }
+        }
+        metrics.record(outcome: label, duration: elapsed, succeeded: !failed && label != "cancelled", at: finishedAt)
+        return outcome
+    }
+
+    // MARK: Status
+
+    func statusEntry() async -> TaskStatusEntry {
+        let snapshot = state.withLock { $0 }
+        let taskState: TaskStatusEntry.State
+        if !enabled {
+            taskState = .disabled
+        } else if snapshot.running {
+            taskState = .running
+        } else if !leadership.isLeader {
+            taskState = .standby
+        } else {
+            taskState = .idle
+        }
+        return TaskStatusEntry(
+            name: name, enabled: enabled, interval: entry.settings.interval.configText, state: taskState,
+            lastRun: snapshot.history.last, nextRunAt: taskState == .idle ? snapshot.nextRunAt : nil,
+            runs: snapshot.runs, failures: snapshot.failures, details: await entry.task.status(context))
+    }
+
+    /// Past runs, oldest first.
+    var history: [TaskStatusEntry.Run] { state.withLock { $0.history } }
+}
+
+/// The scheduler's metrics of one task.
+struct RunMetrics: Sendable {
+    let task: String
+    let factory: any MetricsFactory
+    let duration: Metrics.Timer
+    let lastSuccess: Gauge
+
+    init(task: String, factory: any MetricsFactory) {
+        self.task = task
+        self.factory = factory
+        duration = Metrics.Timer(
+            label: "vigilante_task_run_duration_seconds", dimensions: [("task", task)], factory: factory)
+        lastSuccess = Gauge(
+            label: "vigilante_task_last_success_timestamp_seconds", dimensions: [("task", task)], factory: factory)
+    }
+
+    func record(outcome: String, duration elapsed: Duration, succeeded: Bool, at date: Date) {
+        Counter(
+            label: "vigilante_task_runs_total", dimensions: [("task", task), ("outcome", outcome)], factory: factory
+        )
+        .increment()
+        duration.recordNanoseconds(Int64(elapsed.seconds * 1e9))
+        if succeeded { lastSuccess.record(date.timeIntervalSince1970) }
+    }
+}
