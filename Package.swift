@@ -79,6 +79,10 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "SNATTests",
+            dependencies: ["SNAT", "VigilanteCore", "ClusterSimulator"]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["VigilanteCore", "ClusterSimulator"]
         ),
