@@ -3,9 +3,9 @@ import ClusterSimulator
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// `vigilante simulate`: serves an empty simulated Kubernetes cluster for kubectl and the operator.
@@ -58,7 +58,8 @@ struct SimulateCommand: AsyncParsableCommand {
         if let kubeconfigOut {
             path = URL(fileURLWithPath: kubeconfigOut).standardizedFileURL.path
         } else {
-            path = FileManager.default.temporaryDirectory
+            path =
+                FileManager.default.temporaryDirectory
                 .appendingPathComponent("vigilante-simulator-\(cluster.port).kubeconfig").path
         }
         try cluster.writeKubeconfig(to: path)
@@ -74,7 +75,7 @@ struct SimulateCommand: AsyncParsableCommand {
               curl --cacert <(kubectl --kubeconfig \(path) config view --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d) -H "Authorization: Bearer \(configuration.adminToken)" \(cluster.baseURL)/api/v1/nodes
             Nodes: \(windowsNodes) Windows, \(linuxNodes) Linux. Stop with Ctrl-C.
             """)
-        fflush(stdout)
+        fflush(nil)
         await Self.waitForTermination()
         await cluster.stop()
     }

@@ -102,7 +102,9 @@ struct APIError: Error, Sendable {
             details: JSONObject())
     }
 
-    static func forbidden(user: String, verb: String, resource: String, group: String, name: String?, namespace: String?)
+    static func forbidden(
+        user: String, verb: String, resource: String, group: String, name: String?, namespace: String?
+    )
         -> APIError
     {
         let subject = name.map { "\(qualified(resource, group: group)) \"\($0)\"" } ?? qualified(resource, group: group)
@@ -141,12 +143,14 @@ struct APIError: Error, Sendable {
 
     static var methodNotAllowed: APIError {
         APIError(
-            code: 405, reason: "MethodNotAllowed", message: "the server does not allow this method on the requested resource",
+            code: 405, reason: "MethodNotAllowed",
+            message: "the server does not allow this method on the requested resource",
             details: JSONObject())
     }
 
     static var unsupportedPatchType: APIError {
-        APIError(code: 415, reason: "UnsupportedMediaType", message: "415: Unsupported Media Type", details: JSONObject())
+        APIError(
+            code: 415, reason: "UnsupportedMediaType", message: "415: Unsupported Media Type", details: JSONObject())
     }
 
     static var unsupportedBodyType: APIError {

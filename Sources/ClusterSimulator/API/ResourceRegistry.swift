@@ -47,7 +47,8 @@ enum BuiltinResources {
     }
 
     static let nodes: ResourceDefinition = {
-        var definition = ResourceDefinition(group: "", version: "v1", resource: "nodes", kind: "Node", namespaced: false)
+        var definition = ResourceDefinition(
+            group: "", version: "v1", resource: "nodes", kind: "Node", namespaced: false)
         definition.shortNames = ["no"]
         definition.subresources = ["status"]
         definition.fieldLabels = [
@@ -87,7 +88,9 @@ enum BuiltinResources {
             object["status"] = .object(status)
             MetadataOrder.normalizeEnvelope(&object)
         }
-        definition.bookmarkBody = JSONObject([.init(key: "spec", value: [:]), .init(key: "status", value: .object(nodeStatusZero))])
+        definition.bookmarkBody = JSONObject([
+            .init(key: "spec", value: [:]), .init(key: "status", value: .object(nodeStatusZero)),
+        ])
         return definition
     }()
 
@@ -105,7 +108,8 @@ enum BuiltinResources {
     static let containerKeys = [
         "name", "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resources", "resizePolicy",
         "restartPolicy", "volumeMounts", "volumeDevices", "livenessProbe", "readinessProbe", "startupProbe",
-        "lifecycle", "terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy", "securityContext", "stdin",
+        "lifecycle", "terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy", "securityContext",
+        "stdin",
         "stdinOnce", "tty",
     ]
     static let podStatusKeys = [
@@ -184,7 +188,11 @@ enum BuiltinResources {
                     "projected": [
                         "sources": [
                             ["serviceAccountToken": ["expirationSeconds": 3607, "path": "token"]],
-                            ["configMap": ["name": "kube-root-ca.crt", "items": [["key": "ca.crt", "path": "ca.crt"]]]],
+                            [
+                                "configMap": [
+                                    "name": "kube-root-ca.crt", "items": [["key": "ca.crt", "path": "ca.crt"]],
+                                ]
+                            ],
                             [
                                 "downwardAPI": [
                                     "items": [

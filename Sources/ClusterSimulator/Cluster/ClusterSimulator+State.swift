@@ -3,7 +3,8 @@ import Foundation
 extension ClusterSimulator {
     /// Writes as a cluster component would (not through HTTP): bumps the resourceVersion and
     /// notifies watchers like any API write.
-    func write(_ definition: ResourceDefinition, key: String, manager: String, subresource: String? = nil,
+    func write(
+        _ definition: ResourceDefinition, key: String, manager: String, subresource: String? = nil,
         _ body: (JSONObject) -> JSONObject?
     ) {
         store.transaction { transaction in
@@ -91,11 +92,17 @@ extension ClusterSimulator {
         if !taintValues.isEmpty { spec["taints"] = .array(taintValues) }
         let now = Timestamps.time()
         var status = JSONObject()
-        let resources: JSONValue = ["cpu": "4", "ephemeral-storage": "133703676Ki", "memory": "16776740Ki", "pods": "30"]
+        let resources: JSONValue = [
+            "cpu": "4", "ephemeral-storage": "133703676Ki", "memory": "16776740Ki", "pods": "30",
+        ]
         status["capacity"] = resources
-        status["allocatable"] = ["cpu": "3860m", "ephemeral-storage": "133703676Ki", "memory": "12569636Ki", "pods": "30"]
+        status["allocatable"] = [
+            "cpu": "3860m", "ephemeral-storage": "133703676Ki", "memory": "12569636Ki", "pods": "30",
+        ]
         status["conditions"] = .array(Self.conditions(ready: ready, now: now, transition: now))
-        status["addresses"] = [["type": "InternalIP", "address": .string(address)], ["type": "Hostname", "address": .string(name)]]
+        status["addresses"] = [
+            ["type": "InternalIP", "address": .string(address)], ["type": "Hostname", "address": .string(name)],
+        ]
         let windows = os == "windows"
         status["nodeInfo"] = [
             "machineID": .string(name), "systemUUID": .string(Identifiers.uid()), "bootID": .string(Identifiers.uid()),
@@ -141,7 +148,8 @@ extension ClusterSimulator {
             ]
         }
         return [
-            condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+            condition(
+                "MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
             condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
             condition("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
             ready
@@ -245,8 +253,9 @@ extension ClusterSimulator {
     @discardableResult
     public func create(apiVersion: String, resource: String, _ object: JSONValue) -> JSONValue? {
         let parts = apiVersion.split(separator: "/").map(String.init)
-        guard let definition = store.registry.lookup(
-            group: parts.count == 2 ? parts[0] : "", version: parts.last ?? "v1", resource: resource),
+        guard
+            let definition = store.registry.lookup(
+                group: parts.count == 2 ? parts[0] : "", version: parts.last ?? "v1", resource: resource),
             case .object(let body) = object
         else { return nil }
         var stored = body

@@ -23,7 +23,8 @@ public final class ClusterSimulator: Sendable {
     let kubelet: Locked<KubeletState>
 
     private init(
-        configuration: SimulatorConfiguration, store: ObjectStore, server: APIServer, access: Locked<AccessControlState>,
+        configuration: SimulatorConfiguration, store: ObjectStore, server: APIServer,
+        access: Locked<AccessControlState>,
         listener: HTTPListener, authority: CertificateAuthority
     ) {
         self.configuration = configuration
@@ -53,7 +54,9 @@ public final class ClusterSimulator: Sendable {
                 commonName: "kube-apiserver", dnsNames: ["localhost", "kubernetes", "kubernetes.default"],
                 ipAddresses: [[127, 0, 0, 1], [UInt8](repeating: 0, count: 15) + [1]], server: true)
             var tls = TLSConfiguration.makeServerConfiguration(
-                certificateChain: [.certificate(try NIOSSLCertificate(bytes: Array(serving.certificatePEM.utf8), format: .pem))],
+                certificateChain: [
+                    .certificate(try NIOSSLCertificate(bytes: Array(serving.certificatePEM.utf8), format: .pem))
+                ],
                 privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(serving.privateKeyPEM.utf8), format: .pem)))
             tls.certificateVerification = .optionalVerification
             tls.trustRoots = .certificates([
@@ -145,7 +148,8 @@ public final class ClusterSimulator: Sendable {
     /// group ("" is core) in `namespace`, or cluster-wide when nil. `*` matches anything.
     public func allow(user: String, verbs: [String], group: String, resources: [String], namespace: String?) {
         access.withLock {
-            $0.rules.append(AllowRule(user: user, verbs: verbs, group: group, resources: resources, namespace: namespace))
+            $0.rules.append(
+                AllowRule(user: user, verbs: verbs, group: group, resources: resources, namespace: namespace))
         }
     }
 

@@ -127,8 +127,10 @@ extension ClusterSimulator {
                     return [
                         "name": container["name"] ?? "", "state": ["running": ["startedAt": .string(now)]],
                         "lastState": [:], "ready": true, "restartCount": 0, "image": .string(image),
-                        "imageID": .string("\(image)@sha256:\(Identifiers.uid().replacingOccurrences(of: "-", with: ""))"),
-                        "containerID": .string("containerd://\(Identifiers.uid().replacingOccurrences(of: "-", with: ""))"),
+                        "imageID": .string(
+                            "\(image)@sha256:\(Identifiers.uid().replacingOccurrences(of: "-", with: ""))"),
+                        "containerID": .string(
+                            "containerd://\(Identifiers.uid().replacingOccurrences(of: "-", with: ""))"),
                         "started": true,
                     ]
                 })

@@ -16,7 +16,9 @@ struct JSONParser {
         let value = try parser.parseValue()
         parser.skipWhitespace()
         if parser.index < bytes.count {
-            throw ParseError(description: "invalid character '\(Character(UnicodeScalar(bytes[parser.index])))' after top-level value")
+            throw ParseError(
+                description:
+                    "invalid character '\(Character(UnicodeScalar(bytes[parser.index])))' after top-level value")
         }
         return value
     }

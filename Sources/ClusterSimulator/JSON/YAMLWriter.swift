@@ -11,7 +11,9 @@ enum YAMLWriter {
         return output
     }
 
-    private static func writeObject(_ object: JSONObject, indent: Int, into output: inout String, firstPrefix: String? = nil) {
+    private static func writeObject(
+        _ object: JSONObject, indent: Int, into output: inout String, firstPrefix: String? = nil
+    ) {
         let pad = String(repeating: " ", count: indent)
         for (position, member) in object.members.sorted(by: { $0.key < $1.key }).enumerated() {
             let lead = (position == 0 ? firstPrefix : nil) ?? pad

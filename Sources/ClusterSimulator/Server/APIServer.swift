@@ -120,7 +120,8 @@ final class APIServer: Sendable {
         }
         headers.append(("Content-Type", "application/json"))
         if error.code == 403 { headers.append(("X-Content-Type-Options", "nosniff")) }
-        return APIResponse(status: error.code, headers: headers, body: .bytes(JSONWriter.encode(error.status, pretty: pretty)))
+        return APIResponse(
+            status: error.code, headers: headers, body: .bytes(JSONWriter.encode(error.status, pretty: pretty)))
     }
 
     func jsonResponse(_ status: Int, _ value: JSONValue, _ context: Context, contentType: String = "application/json")
@@ -131,7 +132,8 @@ final class APIServer: Sendable {
                 status: status, headers: baseHeaders(authenticated: true) + [("Content-Type", "application/yaml")],
                 body: .bytes(Array(YAMLWriter.encode(value).utf8)))
         }
-        return bytesResponse(status, JSONWriter.encode(value, pretty: context.pretty), context, contentType: contentType)
+        return bytesResponse(
+            status, JSONWriter.encode(value, pretty: context.pretty), context, contentType: contentType)
     }
 
     func bytesResponse(_ status: Int, _ bytes: [UInt8], _ context: Context, contentType: String = "application/json")
@@ -177,7 +179,8 @@ final class APIServer: Sendable {
                 let verbose = context.request.query.contains { $0.0 == "verbose" }
                 let text =
                     verbose
-                    ? (segments[0] == "readyz" ? DiscoveryDocuments.readyzVerbose : DiscoveryDocuments.healthzVerbose(segments[0]))
+                    ? (segments[0] == "readyz"
+                        ? DiscoveryDocuments.readyzVerbose : DiscoveryDocuments.healthzVerbose(segments[0]))
                     : "ok"
                 var headers = self.baseHeaders(authenticated: true)
                 headers.append(("Content-Type", "text/plain; charset=utf-8"))
@@ -363,7 +366,8 @@ final class APIServer: Sendable {
             case "list": response = try list(target, context)
             case "watch": response = try watch(target, context)
             case "create":
-                response = target.subresource == "token" ? try createToken(target, context) : try create(target, &context)
+                response =
+                    target.subresource == "token" ? try createToken(target, context) : try create(target, &context)
             case "update": response = try update(target, &context)
             case "patch": response = try patch(target, &context)
             case "delete": response = try delete(target, context)
@@ -427,7 +431,8 @@ final class APIServer: Sendable {
         options.resourceVersionMatch = request.queryValue("resourceVersionMatch").flatMap { $0.isEmpty ? nil : $0 }
         if options.resourceVersionMatch != nil && options.resourceVersion == nil {
             throw APIError.invalidListOptions(
-                field: "resourceVersionMatch", detail: "resourceVersionMatch is forbidden unless resourceVersion is provided")
+                field: "resourceVersionMatch",
+                detail: "resourceVersionMatch is forbidden unless resourceVersion is provided")
         }
         if let rv = options.resourceVersion, Int(rv) == nil {
             throw APIError.badRequest("invalid resource version \"\(rv)\"")
@@ -448,7 +453,8 @@ final class APIServer: Sendable {
         let prefix = definition.namespaced && target.namespace != nil ? "\(target.namespace!)/" : ""
         if let token = options.continueToken {
             guard let decoded = ContinueToken.decode(token) else {
-                throw APIError.badRequest("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+                throw APIError.badRequest(
+                    "continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
             }
             start = prefix + decoded.start
             tokenRevision = decoded.revision
@@ -573,7 +579,8 @@ final class APIServer: Sendable {
 
     private func decodeBody(_ target: Target, _ context: inout Context) throws -> JSONObject {
         let definition = target.definition
-        let contentType = (context.request.header("content-type") ?? "application/json")
+        let contentType =
+            (context.request.header("content-type") ?? "application/json")
             .split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         var value: JSONValue
         switch contentType {
@@ -637,7 +644,8 @@ final class APIServer: Sendable {
             case .failure(let failure):
                 if patch {
                     let patched = String(decoding: JSONWriter.encode(.object(object)), as: UTF8.self)
-                    let message = "Invalid value: \(String(decoding: JSONWriter.encode(.string(patched)), as: UTF8.self)): \(failure.message)"
+                    let message =
+                        "Invalid value: \(String(decoding: JSONWriter.encode(.string(patched)), as: UTF8.self)): \(failure.message)"
                     var error = APIError(
                         code: 422, reason: "Invalid", message: " \"\" is invalid: patch: \(message)",
                         details: JSONObject())
@@ -665,7 +673,9 @@ final class APIServer: Sendable {
         var metadata = object["metadata"]?.objectValue ?? JSONObject()
         if definition.namespaced {
             let namespace = target.namespace ?? ""
-            if let bodyNamespace = metadata["namespace"]?.stringValue, !bodyNamespace.isEmpty, bodyNamespace != namespace {
+            if let bodyNamespace = metadata["namespace"]?.stringValue, !bodyNamespace.isEmpty,
+                bodyNamespace != namespace
+            {
                 throw APIError.badRequest(
                     "the namespace of the provided object does not match the namespace sent on the request")
             }
@@ -721,7 +731,9 @@ final class APIServer: Sendable {
         return bytesResponse(201, stored.fullEncoding(for: definition), context)
     }
 
-    private func validate(_ object: JSONObject, _ definition: ResourceDefinition, operation: ResourceDefinition.Operation)
+    private func validate(
+        _ object: JSONObject, _ definition: ResourceDefinition, operation: ResourceDefinition.Operation
+    )
         throws
     {
         let value = JSONValue.object(object)
@@ -750,7 +762,8 @@ final class APIServer: Sendable {
         var object = try decodeBody(target, &context)
         let metadata = object["metadata"]?.objectValue ?? JSONObject()
         if let bodyName = metadata["name"]?.stringValue, !bodyName.isEmpty, bodyName != name {
-            throw APIError.badRequest("the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
+            throw APIError.badRequest(
+                "the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
         }
         if definition.namespaced, let bodyNamespace = metadata["namespace"]?.stringValue, !bodyNamespace.isEmpty,
             bodyNamespace != target.namespace
@@ -767,7 +780,8 @@ final class APIServer: Sendable {
 
     private func patch(_ target: Target, _ context: inout Context) throws -> APIResponse {
         let definition = target.definition
-        let contentType = (context.request.header("content-type") ?? "")
+        let contentType =
+            (context.request.header("content-type") ?? "")
             .split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         let patchDocument: JSONValue
         switch contentType {
@@ -785,7 +799,8 @@ final class APIServer: Sendable {
                 "error decoding patch: json: cannot unmarshal object into Go value of type []handlers.jsonPatchOp")
         }
         if contentType != "application/json-patch+json", patchDocument.objectValue == nil {
-            throw APIError.badRequest("error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}")
+            throw APIError.badRequest(
+                "error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}")
         }
         let fieldsSource = patchDocument.objectValue ?? JSONObject()
         return try commitUpdate(target, context, fieldsSource: fieldsSource) { existing in

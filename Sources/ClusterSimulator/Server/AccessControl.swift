@@ -64,6 +64,8 @@ struct AccessControlState: Sendable {
 
     func isAllowed(user: UserInfo, verb: String, group: String, resource: String, namespace: String?) -> Bool {
         if user.groups.contains("system:masters") { return true }
-        return rules.contains { $0.allows(user: user, verb: verb, group: group, resource: resource, namespace: namespace) }
+        return rules.contains {
+            $0.allows(user: user, verb: verb, group: group, resource: resource, namespace: namespace)
+        }
     }
 }

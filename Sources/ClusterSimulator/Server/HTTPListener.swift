@@ -158,11 +158,13 @@ final class HTTPListener: Sendable {
 
     /// Closes the listener and every connection.
     func stop() async {
-        guard let task = state.withLock({ current -> Task<Void, any Error>? in
-            let task = current
-            current = nil
-            return task
-        }) else { return }
+        guard
+            let task = state.withLock({ current -> Task<Void, any Error>? in
+                let task = current
+                current = nil
+                return task
+            })
+        else { return }
         task.cancel()
         // Shutdown of TLS connections may wait for the peer's close_notify: bound the wait.
         await withTaskGroup(of: Void.self) { group in

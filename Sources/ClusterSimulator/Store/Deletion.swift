@@ -50,11 +50,14 @@ enum Deletion {
                     object["metadata"] = .object(metadata)
                     let updated = transaction.put(definition, key: key, object: object)
                     if period == 0 && finalizers.isEmpty {
-                        removeWithDependents(definition, key: key, transaction: transaction, registry: registry, orphan: orphan, depth: depth)
+                        removeWithDependents(
+                            definition, key: key, transaction: transaction, registry: registry, orphan: orphan,
+                            depth: depth)
                     }
                     return updated
                 }
-                removeWithDependents(definition, key: key, transaction: transaction, registry: registry, orphan: orphan, depth: depth)
+                removeWithDependents(
+                    definition, key: key, transaction: transaction, registry: registry, orphan: orphan, depth: depth)
                 return existing
             }
             metadata["deletionTimestamp"] = .string(Timestamps.time(Date().addingTimeInterval(Double(period))))
@@ -62,7 +65,8 @@ enum Deletion {
             object["metadata"] = .object(metadata)
             let updated = transaction.put(definition, key: key, object: object)
             if period == 0 && finalizers.isEmpty {
-                removeWithDependents(definition, key: key, transaction: transaction, registry: registry, orphan: orphan, depth: depth)
+                removeWithDependents(
+                    definition, key: key, transaction: transaction, registry: registry, orphan: orphan, depth: depth)
             }
             return updated
         }
@@ -111,7 +115,8 @@ enum Deletion {
     ) -> StoredObject? {
         guard let removed = transaction.remove(definition, key: key) else { return nil }
         guard !orphan, depth < 8 else { return removed }
-        collectGarbage(owner: removed, ownerDefinition: definition, transaction: transaction, registry: registry, depth: depth)
+        collectGarbage(
+            owner: removed, ownerDefinition: definition, transaction: transaction, registry: registry, depth: depth)
         return removed
     }
 
@@ -124,7 +129,9 @@ enum Deletion {
         let podsDefinition = BuiltinResources.pods
         var podKeys = Set<String>()
         if ownerDefinition.storageKey == "nodes" {
-            for pod in transaction.list(podsDefinition.storageKey, namespace: nil, indexed: ("spec.nodeName", owner.name)) {
+            for pod in transaction.list(
+                podsDefinition.storageKey, namespace: nil, indexed: ("spec.nodeName", owner.name))
+            {
                 podKeys.insert(pod.key)
             }
         }

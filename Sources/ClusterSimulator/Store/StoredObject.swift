@@ -55,7 +55,8 @@ final class StoredObject: Sendable {
             JSONWriter.write(definition.external(object), into: &output)
             return
         }
-        output.append(contentsOf: Array("{\"kind\":\"\(definition.kind)\",\"apiVersion\":\"\(definition.apiVersion)\"".utf8))
+        output.append(
+            contentsOf: Array("{\"kind\":\"\(definition.kind)\",\"apiVersion\":\"\(definition.apiVersion)\"".utf8))
         if itemEncoding.count > 2 {
             output.append(UInt8(ascii: ","))
             output.append(contentsOf: itemEncoding[1...])
