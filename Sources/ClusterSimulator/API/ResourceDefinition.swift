@@ -26,6 +26,14 @@ struct ResourceDefinition: Sendable {
     var dnsLabelNames = false
     /// The generic metadata validation (name format, labels, annotations) applies.
     var validatesMetadata = true
+    /// How often an update reports each metadata error (the real node validation runs the
+    /// metadata checks four times and lists every cause).
+    var metadataCauseRepeatsOnUpdate = 1
+    /// Top-level members whose initial values are not attributed to the creating manager
+    /// (set by the registry strategy, not by defaulting).
+    var managedFieldsExcludedOnCreate: [String] = ["status"]
+    /// The API group named in Invalid errors: the internal (storage) group of converted versions.
+    var validationGroup: String { fromStorage != nil ? "" : group }
     /// Field selector labels beyond metadata.name / metadata.namespace.
     var fieldLabels: [String: @Sendable (JSONValue) -> String?] = [:]
     /// Admission on create: defaults and mutations a new object gets (taints, pod defaults...).
@@ -101,7 +109,15 @@ enum MetadataOrder {
         for mapKey in ["labels", "annotations"] {
             if case .object(var map) = metadata[mapKey] {
                 map.sortByKey()
-                metadata[mapKey] = .object(map)
+                // Go omits empty maps and lists (omitempty).
+                metadata[mapKey] = map.isEmpty ? nil : .object(map)
+            } else if metadata[mapKey]?.isNull == true {
+                metadata[mapKey] = nil
+            }
+        }
+        for listKey in ["ownerReferences", "finalizers", "managedFields"] {
+            if let value = metadata[listKey], value.isNull || value.arrayValue?.isEmpty == true {
+                metadata[listKey] = nil
             }
         }
         object["metadata"] = .object(metadata)

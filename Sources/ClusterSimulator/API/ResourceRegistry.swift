@@ -51,6 +51,7 @@ enum BuiltinResources {
             group: "", version: "v1", resource: "nodes", kind: "Node", namespaced: false)
         definition.shortNames = ["no"]
         definition.subresources = ["status"]
+        definition.metadataCauseRepeatsOnUpdate = 4
         definition.fieldLabels = [
             "spec.unschedulable": { $0["spec"]["unschedulable"]?.boolValue == true ? "true" : "false" }
         ]
@@ -318,6 +319,7 @@ enum BuiltinResources {
         definition.subresources = ["status", "finalize"]
         definition.returnsDeletedObject = true
         definition.dnsLabelNames = true
+        definition.managedFieldsExcludedOnCreate = ["spec", "status"]
         definition.verbs = ["create", "delete", "get", "list", "patch", "update", "watch"]
         definition.fieldLabels = ["status.phase": { $0["status"]["phase"]?.stringValue }]
         definition.admitCreate = { object in

@@ -113,7 +113,11 @@ enum JSONPatch {
         switch document {
         case .object(var object):
             guard let child = object[token] else { throw .failed("missing key \(token)") }
-            object[token] = last ? nil : try remove(at: pointer.dropFirst(), in: child)
+            if last {
+                object[token] = nil
+            } else {
+                object[token] = try remove(at: pointer.dropFirst(), in: child)
+            }
             return .object(object)
         case .array(var array):
             guard let index = Int(token), array.indices.contains(index) else { throw .failed("bad index \(token)") }

@@ -704,9 +704,11 @@ final class APIServer: Sendable {
         definition.admitCreate(&object)
         definition.normalize(&object)
         try validate(object, definition, operation: .create)
+        var createdFields = definition.fromStorage == nil ? object : fieldsSource
+        for excluded in definition.managedFieldsExcludedOnCreate { createdFields[excluded] = nil }
         object["metadata"]?["managedFields"] = ManagedFields.updated(
             nil, manager: context.manager, apiVersion: definition.apiVersion, subresource: nil, time: now,
-            fields: fieldsSource)
+            fields: createdFields)
         definition.normalize(&object)
         let name = object["metadata"]["name"]?.stringValue ?? ""
         let key = storageKey(target, name: name)
@@ -739,7 +741,9 @@ final class APIServer: Sendable {
         let value = JSONValue.object(object)
         var causes: [APIError.Cause] = []
         if definition.validatesMetadata {
-            causes += Validation.metadataCauses(value["metadata"], dnsLabelNames: definition.dnsLabelNames)
+            let metadataCauses = Validation.metadataCauses(value["metadata"], dnsLabelNames: definition.dnsLabelNames)
+            let repeats = operation == .update ? definition.metadataCauseRepeatsOnUpdate : 1
+            for _ in 0..<repeats { causes += metadataCauses }
         } else if (value["metadata"]["name"]?.stringValue ?? "").isEmpty {
             causes.append(
                 .init(
@@ -749,8 +753,8 @@ final class APIServer: Sendable {
         causes += definition.validate(value, operation)
         if !causes.isEmpty {
             throw APIError.invalid(
-                kind: definition.kind, group: definition.group, name: value["metadata"]["name"]?.stringValue ?? "",
-                causes: causes)
+                kind: definition.kind, group: definition.validationGroup,
+                name: value["metadata"]["name"]?.stringValue ?? "", causes: causes)
         }
     }
 
