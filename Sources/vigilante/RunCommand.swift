@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+import Logging
+import Metrics
+import Prometheus
 import VigilanteCore
 
 /// `vigilante run`: the operator.
@@ -10,22 +13,34 @@ struct RunCommand: AsyncParsableCommand {
         discussion: """
             Loads the configuration (file, then VIGILANTE_* environment variables, then these flags), elects a
             leader through a Lease, runs the enabled tasks and serves /tasks, /healthz, /readyz and /metrics.
-            A configuration error exits with status 2 before anything touches the cluster.
+            SIGTERM stops it gracefully: no new passes, the running one may finish, the lease is released.
+            Exit status 2: bad configuration or kubeconfig; 1: the store or the API server failed at start.
             """
     )
 
     @OptionGroup var options: CommonOptions
 
     func run() async throws {
-        let loaded = try options.loadConfiguration()
-        LineLogHandler.bootstrap(format: loaded.configuration.log.format, level: loaded.configuration.log.level)
-        FileHandle.standardError.write(
-            Data(
-                """
-                error: the configuration is valid, but the operator runtime (client, scheduler, status server) \
-                is not wired into `vigilante run` yet; it arrives with issues 03 to 06.
-
-                """.utf8))
-        throw ExitCode(1)
+        let configuration = try options.loadConfiguration().configuration
+        LineLogHandler.bootstrap(format: configuration.log.format, level: configuration.log.level)
+        let registry = PrometheusCollectorRegistry()
+        let metrics = PrometheusMetricsFactory(registry: registry)
+        MetricsSystem.bootstrap(metrics)
+        let logger = Logger(label: "vigilante")
+        let runtime: OperatorRuntime
+        do {
+            runtime = try OperatorRuntime(
+                configuration: configuration, taskTypes: registeredTasks, registry: registry, metrics: metrics,
+                logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(error.isConfigurationError ? 2 : 1)
+        }
+        do {
+            try await runtime.run()
+        } catch {
+            logger.critical("the operator stopped on an error", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
     }
 }

@@ -12,7 +12,7 @@ struct Vigilante: AsyncParsableCommand {
             the Helm chart runs `vigilante run`.
             """,
         subcommands: [
-            RunCommand.self, DemoCommand.self, TasksCommand.self, ConfigCommand.self,
+            RunCommand.self, DemoCommand.self, TasksCommand.self, ConfigCommand.self, SimulateCommand.self,
         ]
     )
 }

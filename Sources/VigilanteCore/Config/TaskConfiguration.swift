@@ -30,6 +30,15 @@ public struct TaskSettings: Sendable {
     /// The task's own options; cast to the task's `TaskConfiguration` type.
     public var options: any TaskConfiguration
 
+    /// Creates settings (the loader does this from the file; tests and tools may do it directly).
+    public init(section: String, enabled: Bool, interval: Duration, dryRun: Bool, options: any TaskConfiguration) {
+        self.section = section
+        self.enabled = enabled
+        self.interval = interval
+        self.dryRun = dryRun
+        self.options = options
+    }
+
     /// The options as the task's own type.
     public func options<T: TaskConfiguration>(as type: T.Type) -> T? { options as? T }
 }

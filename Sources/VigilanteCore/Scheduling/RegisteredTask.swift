@@ -60,6 +60,12 @@ public struct TaskRegistry: Sendable {
         public let settings: TaskSettings
         /// The instance; made even when disabled, so its status can be shown.
         public let task: AnyVigilanteTask
+
+        /// Creates an entry from an instance (tests and tools; the executable uses task types).
+        public init(settings: TaskSettings, task: AnyVigilanteTask) {
+            self.settings = settings
+            self.task = task
+        }
     }
 
     /// Every registered task, in registration order.
@@ -71,6 +77,11 @@ public struct TaskRegistry: Sendable {
             guard let settings = configuration.task(type.configurationType.section) else { return nil }
             return Entry(settings: settings, task: type.make(settings))
         }
+    }
+
+    /// A registry of ready-made entries.
+    public init(entries: [Entry]) {
+        self.entries = entries
     }
 
     /// The configuration types of `types`, for the configuration loader.

@@ -1,0 +1,150 @@
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// The operator assembled from its configuration: client, store, leader election, scheduler with the
+/// registered tasks, and the status server, run as one service group that shuts down gracefully on
+/// SIGTERM and SIGINT. The executable only builds one of these and runs it.
+public final class OperatorRuntime: Sendable {
+    /// A problem found while assembling the operator, before anything touched the cluster.
+    public struct StartupError: Error, CustomStringConvertible {
+        /// What failed and how to fix it.
+        public var description: String
+        /// Whether the cause is configuration (exit status 2) rather than the environment (1).
+        public var isConfigurationError: Bool
+    }
+
+    /// The configuration in force.
+    public let configuration: Configuration
+    /// The cluster client (read-only when the whole operator is in dry-run).
+    public let client: KubernetesClient
+    /// The store.
+    public let store: VigilanteStore
+    /// The scheduler.
+    public let scheduler: TaskScheduler
+    /// The status server.
+    public let statusServer: StatusServer
+    /// The leadership (the elector, or fixed when leader election is off or in dry-run).
+    public let leadership: any Leadership
+    private let elector: LeaderElector?
+    private let logger: Logger
+
+    /// Assembles the operator. `connection` overrides kubeconfig resolution (the demo passes its
+    /// simulator's); `store` overrides opening `configuration.store.path`.
+    public init(
+        configuration: Configuration, taskTypes: [TaskType], registry: PrometheusCollectorRegistry,
+        metrics: any MetricsFactory, logger: Logger, clock: any WallClock = SystemClock(),
+        connection: KubernetesConnection? = nil, store: VigilanteStore? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        schedulerConfiguration: SchedulerConfiguration = .init()
+    ) throws(StartupError) {
+        self.configuration = configuration
+        self.logger = logger
+        let resolved: KubernetesConnection
+        do {
+            resolved =
+                try connection
+                ?? ConnectionResolver(
+                    kubeconfigPath: configuration.kubernetes.kubeconfig, context: configuration.kubernetes.context,
+                    environment: environment
+                ).resolve()
+        } catch {
+            throw StartupError(description: "\(error)", isConfigurationError: true)
+        }
+        do {
+            self.store = try store ?? VigilanteStore(path: configuration.store.path)
+        } catch {
+            throw StartupError(description: "\(error)", isConfigurationError: false)
+        }
+        let reachability = APIReachability()
+        let clientConfiguration = KubernetesClientConfiguration(
+            requestTimeout: configuration.kubernetes.requestTimeout, readOnly: configuration.dryRun)
+        do {
+            let transport = ReachabilityTrackingTransport(
+                base: try AsyncHTTPClientTransport(
+                    connection: resolved, connectTimeout: clientConfiguration.connectTimeout,
+                    logger: Logger(label: "vigilante.kubernetes")),
+                reachability: reachability)
+            client = KubernetesClient(
+                transport: transport, credentials: resolved.credentials, defaultNamespace: resolved.namespace,
+                configuration: clientConfiguration, logger: Logger(label: "vigilante.kubernetes"),
+                metrics: KubernetesClientMetrics(factory: metrics))
+        } catch {
+            throw StartupError(description: "\(error)", isConfigurationError: true)
+        }
+
+        if configuration.leaderElection.enabled && !configuration.dryRun {
+            let elector = LeaderElector(
+                settings: configuration.leaderElection, client: client, clock: clock, metrics: metrics,
+                logger: Logger(label: "vigilante.leader-election"))
+            self.elector = elector
+            leadership = elector
+        } else {
+            if configuration.dryRun && configuration.leaderElection.enabled {
+                logger.notice("dry-run: leader election is skipped (it would write a Lease); this instance leads")
+            }
+            Gauge(label: "vigilante_leader", dimensions: [], factory: metrics).record(1)
+            elector = nil
+            leadership = FixedLeadership(isLeader: true)
+        }
+
+        let taskRegistry = TaskRegistry(types: taskTypes, configuration: configuration)
+        let client = client
+        let store = self.store
+        let instance = configuration.leaderElection.identity
+        scheduler = TaskScheduler(
+            registry: taskRegistry, leadership: leadership, configuration: schedulerConfiguration, metrics: metrics,
+            logger: Logger(label: "vigilante.scheduler")
+        ) { entry in
+            var taskLogger = Logger(label: "vigilante.task")
+            taskLogger[metadataKey: "task"] = "\(entry.task.name)"
+            let taskClient = entry.settings.dryRun ? client.readOnly() : client
+            return TaskContext(
+                settings: entry.settings, client: taskClient,
+                caches: TaskCaches(declarations: entry.task.watchedResources, client: client, logger: taskLogger),
+                store: store.namespace(entry.task.name),
+                events: EventRecorder(
+                    client: taskClient, component: "cops-vigilante", instance: instance, clock: clock,
+                    logger: taskLogger),
+                metrics: metrics, logger: taskLogger, clock: clock)
+        }
+        let reachabilityWindow = max(configuration.leaderElection.leaseDuration * 2, .seconds(60))
+        statusServer = StatusServer(
+            http: configuration.http, tls: configuration.tls,
+            provider: OperatorStatus(
+                scheduler: scheduler, store: self.store, reachability: reachability,
+                reachabilityWindow: reachabilityWindow),
+            registry: registry, logger: Logger(label: "vigilante.http"))
+    }
+
+    /// Runs until SIGTERM/SIGINT (or cancellation), then stops scheduling, lets a running pass finish
+    /// (bounded), releases the lease, and closes the store.
+    public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        var services: [any Service] = [statusServer, scheduler]
+        if let elector { services.insert(elector, at: 0) }
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+                gracefulShutdownSignals: signals, logger: logger))
+        logger.info(
+            "operator starting",
+            metadata: [
+                "tasks": "\(configuration.tasks.filter(\.enabled).map(\.section).joined(separator: ","))",
+                "dryRun": "\(configuration.dryRun)", "store": "\(store.path)",
+            ])
+        defer {
+            try? store.close()
+        }
+        do {
+            try await group.run()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+        logger.info("operator stopped")
+    }
+}

@@ -1,0 +1,24 @@
+/// The status the server shows for the whole operator: tasks and liveness from the scheduler, readiness
+/// from the store, the configuration, the API server and the caches.
+struct OperatorStatus: StatusProvider {
+    let scheduler: TaskScheduler
+    let store: VigilanteStore
+    let reachability: APIReachability
+    let reachabilityWindow: Duration
+
+    func taskStatuses() async -> [TaskStatusEntry] { await scheduler.taskStatuses() }
+
+    func livenessProblem() async -> String? { await scheduler.livenessProblem() }
+
+    func readinessChecks() async -> [ReadinessCheck] {
+        let storeHealthy = store.isHealthy()
+        return [
+            ReadinessCheck(name: "configuration", ok: true),
+            ReadinessCheck(
+                name: "store", ok: storeHealthy,
+                detail: storeHealthy ? nil : "the database at \(store.path) does not answer"
+            ),
+            reachability.check(window: reachabilityWindow),
+        ] + (await scheduler.readinessChecks())
+    }
+}

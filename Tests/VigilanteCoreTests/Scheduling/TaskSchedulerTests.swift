@@ -1,0 +1,218 @@
+import Foundation
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@testable import VigilanteCore
+
+/// The scheduler with probe tasks: interval, jitter, no overlap, timeout, isolation, enable/disable,
+/// leadership, early runs.
+@Suite struct TaskSchedulerTests {
+    let client = KubernetesClient(transport: UnreachableTransport())
+
+    func settings(interval: Duration, enabled: Bool = true) -> TaskSettings {
+        TaskSettings(
+            section: "probe", enabled: enabled, interval: interval, dryRun: false, options: ProbeConfiguration())
+    }
+
+    func scheduler(
+        _ entries: [TaskRegistry.Entry], leadership: any Leadership = FixedLeadership(),
+        configuration: SchedulerConfiguration = SchedulerConfiguration(), client: KubernetesClient? = nil
+    ) throws -> TaskScheduler {
+        let store = try VigilanteStore(inMemory: ())
+        let client = client ?? self.client
+        return TaskScheduler(
+            registry: TaskRegistry(entries: entries), leadership: leadership, configuration: configuration,
+            metrics: NOOPMetricsHandler.instance, logger: Logger(label: "test")
+        ) { entry in
+            TaskContext(
+                settings: entry.settings, client: client,
+                caches: TaskCaches(
+                    declarations: entry.task.watchedResources, client: client, logger: Logger(label: "t")),
+                store: store.namespace(entry.task.name),
+                events: EventRecorder(
+                    client: client, component: "t", instance: "t", clock: SystemClock(), logger: Logger(label: "t")),
+                metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t"), clock: SystemClock())
+        }
+    }
+
+    /// Runs `scheduler` while `body` runs, then stops it as SIGTERM would.
+    func running(_ scheduler: TaskScheduler, _ body: () async throws -> Void) async throws {
+        let run = Task { try await scheduler.run() }
+        defer { run.cancel() }
+        try await body()
+    }
+
+    @Test func runsAtTheIntervalWithBoundedJitter() async throws {
+        let log = PassLog()
+        let interval = Duration.milliseconds(100)
+        let scheduler = try scheduler(
+            [.init(settings: settings(interval: interval), task: AnyVigilanteTask(ProbeTask<ProbeA>(log: log)))],
+            configuration: SchedulerConfiguration(jitterFactor: 0.5))
+        try await running(scheduler) {
+            try await waitUntil("8 passes") { log.passes >= 8 }
+        }
+        let starts = log.starts
+        let gaps = zip(starts.dropFirst(), starts).map { ($0 - $1).seconds }
+        // Never earlier than the interval; jitter spreads them (never all equal), within interval × 1.5 on average.
+        #expect(gaps.allSatisfy { $0 >= 0.1 }, "gaps \(gaps)")
+        #expect(Set(gaps.map { Int($0 * 1000) }).count > 1, "no jitter in \(gaps)")
+        let mean = gaps.reduce(0, +) / Double(gaps.count)
+        #expect(mean < 0.15 + 0.1, "mean gap \(mean) s beyond interval × (1 + jitter) plus slack")
+    }
+
+    @Test func neverOverlapsItselfAndEarlyTriggersWaitForTheRunningPass() async throws {
+        let log = PassLog()
+        let scheduler = try scheduler([
+            .init(
+                settings: settings(interval: .milliseconds(10)),
+                task: AnyVigilanteTask(
+                    ProbeTask<ProbeA>(log: log) { _ in
+                        try await Task.sleep(for: .milliseconds(50))
+                        return .done
+                    }))
+        ])
+        try await running(scheduler) {
+            let runner = try #require(scheduler.runner("probe-a"))
+            try await waitUntil("6 passes") {
+                runner.wake()
+                return log.passes >= 6
+            }
+        }
+        #expect(log.maxActive == 1)
+    }
+
+    @Test func aPassOverTheTimeoutIsCancelledAndRecorded() async throws {
+        let log = PassLog()
+        let scheduler = try scheduler(
+            [
+                .init(
+                    settings: settings(interval: .milliseconds(50)),
+                    task: AnyVigilanteTask(
+                        ProbeTask<ProbeA>(log: log) { pass in
+                            if pass == 1 { try await Task.sleep(for: .seconds(60)) }
+                            return .done
+                        }))
+            ], configuration: SchedulerConfiguration(runTimeout: .milliseconds(200)))
+        try await running(scheduler) {
+            try await waitUntil("a pass after the timed-out one") { log.passes >= 2 }
+        }
+        let runner = try #require(scheduler.runner("probe-a"))
+        let first = try #require(runner.history.first)
+        #expect(first.outcome == "timedOut")
+        #expect(first.error?.contains("longer than 200ms") == true)
+        let status = await scheduler.taskStatuses()[0]
+        #expect(status.failures >= 1)
+    }
+
+    @Test func aFailingTaskNeverStopsTheOthers() async throws {
+        let failing = PassLog()
+        let healthy = PassLog()
+        struct Boom: Error {}
+        let scheduler = try scheduler([
+            .init(
+                settings: settings(interval: .milliseconds(20)),
+                task: AnyVigilanteTask(ProbeTask<ProbeA>(log: failing) { _ in throw Boom() })),
+            .init(
+                settings: settings(interval: .milliseconds(20)),
+                task: AnyVigilanteTask(ProbeTask<ProbeB>(log: healthy))),
+        ])
+        try await running(scheduler) {
+            try await waitUntil("both keep running") { failing.passes >= 5 && healthy.passes >= 5 }
+        }
+        let statuses = await scheduler.taskStatuses()
+        #expect(statuses[0].failures >= 5)
+        #expect(statuses[0].lastRun?.outcome == "failed")
+        #expect(statuses[0].lastRun?.error?.contains("Boom") == true)
+        #expect(statuses[1].failures == 0)
+    }
+
+    @Test func aDisabledTaskIsListedButNeverRuns() async throws {
+        let enabled = PassLog()
+        let disabled = PassLog()
+        let scheduler = try scheduler([
+            .init(
+                settings: settings(interval: .milliseconds(20)), task: AnyVigilanteTask(ProbeTask<ProbeA>(log: enabled))
+            ),
+            .init(
+                settings: settings(interval: .milliseconds(20), enabled: false),
+                task: AnyVigilanteTask(ProbeTask<ProbeB>(log: disabled))),
+        ])
+        try await running(scheduler) {
+            try await waitUntil("the enabled task runs 5 times") { enabled.passes >= 5 }
+        }
+        #expect(disabled.passes == 0)
+        let statuses = await scheduler.taskStatuses()
+        #expect(statuses.map(\.name) == ["probe-a", "probe-b"])
+        #expect(statuses[1].state == .disabled)
+        #expect(statuses[1].enabled == false)
+    }
+
+    @Test func requeueOverridesTheInterval() async throws {
+        let log = PassLog()
+        let scheduler = try scheduler([
+            .init(
+                settings: settings(interval: .seconds(3600)),
+                task: AnyVigilanteTask(ProbeTask<ProbeA>(log: log) { _ in .requeue(after: .milliseconds(20)) }))
+        ])
+        try await running(scheduler) {
+            try await waitUntil("requeued passes despite a 1h interval") { log.passes >= 4 }
+        }
+    }
+
+    @Test func onlyTheLeaderRunsAndLosingLeadershipCancelsThePass() async throws {
+        let log = PassLog()
+        let cancelled = Mutex(false)
+        let leadership = FixedLeadership(isLeader: false)
+        let scheduler = try scheduler(
+            [
+                .init(
+                    settings: settings(interval: .milliseconds(20)),
+                    task: AnyVigilanteTask(
+                        ProbeTask<ProbeA>(log: log) { _ in
+                            do {
+                                try await Task.sleep(for: .seconds(60))
+                            } catch {
+                                cancelled.withLock { $0 = true }
+                                throw error
+                            }
+                            return .done
+                        }))
+            ], leadership: leadership)
+        try await running(scheduler) {
+            try await waitUntil("standby state") { await scheduler.taskStatuses()[0].state == .standby }
+            #expect(log.passes == 0)
+            leadership.set(true)
+            try await waitUntil("a pass starts once leading") { log.passes == 1 }
+            #expect(await scheduler.taskStatuses()[0].state == .running)
+            leadership.set(false)
+            try await waitUntil("the running pass is cancelled") { cancelled.withLock { $0 } }
+            try await waitUntil("standby again") { await scheduler.taskStatuses()[0].state == .standby }
+        }
+        #expect(log.passes == 1)
+    }
+
+    @Test func gracefulShutdownLetsTheRunningPassFinish() async throws {
+        let log = PassLog()
+        let finished = Mutex(false)
+        let scheduler = try scheduler([
+            .init(
+                settings: settings(interval: .seconds(3600)),
+                task: AnyVigilanteTask(
+                    ProbeTask<ProbeA>(log: log) { _ in
+                        try await Task.sleep(for: .milliseconds(300))
+                        finished.withLock { $0 = true }
+                        return .done
+                    }))
+        ])
+        let group = ServiceGroup(services: [scheduler], logger: Logger(label: "test"))
+        let run = Task { try await group.run() }
+        try await waitUntil("the pass started") { log.passes == 1 }
+        await group.triggerGracefulShutdown()
+        try await run.value
+        #expect(finished.withLock { $0 })
+        #expect(scheduler.runner("probe-a")?.history.last?.outcome == "done")
+    }
+}
