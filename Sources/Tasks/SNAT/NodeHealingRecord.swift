@@ -1,0 +1,111 @@
+import Foundation
+import VigilanteCore
+
+/// What the store remembers of one node's healing, keyed by the node's name and UID: a node re-created
+/// under the same name (AKS reuses names) has a new UID, so it is a new node with no record (rule 7).
+struct NodeHealingRecord: Codable, Equatable, Sendable {
+    /// The node's name.
+    var nodeName: String
+    /// The node's UID.
+    var nodeUID: String
+    /// When the window started; persisted, so a restart continues the window (rule 3).
+    var windowStartedAt: Date
+    /// Why the window started.
+    var startReason: HealingWindow.StartReason
+    /// Healer pods created in this window.
+    var podsCreated: Int = 0
+    /// When the last healer pod was created.
+    var lastPodAt: Date?
+    /// The newest healer pod, the one that stays until the next is created.
+    var currentPod: String?
+    /// Healer pods replaced by a newer one whose deletion has not succeeded yet (the cache may not show
+    /// them yet, so their names are kept).
+    var retiredPods: [String] = []
+    /// Failed steps in a row; reset by a successful step.
+    var consecutiveErrors: Int = 0
+    /// When a failing node is tried again.
+    var nextRetryAt: Date?
+    /// The last failure, kept for status after the node recovers until the next failure or completion.
+    var lastError: String?
+    /// When the window completed and the node was annotated healed; nil while healing.
+    var completedAt: Date?
+
+    /// The store key: name and UID.
+    var key: String { Self.key(name: nodeName, uid: nodeUID) }
+
+    /// Whether the window is in progress.
+    var isHealing: Bool { completedAt == nil }
+
+    /// The store key of a node: `name/uid` (node names cannot contain a slash).
+    static func key(name: String, uid: String) -> String { "\(name)/\(uid)" }
+
+    /// The store key of a node.
+    static func key(of node: Node) -> String { key(name: node.name, uid: node.metadata.uid ?? "") }
+
+    /// A new window for `node` starting at `start`.
+    init(node: Node, windowStartedAt start: Date, reason: HealingWindow.StartReason) {
+        nodeName = node.name
+        nodeUID = node.metadata.uid ?? ""
+        windowStartedAt = start
+        startReason = reason
+    }
+
+    /// Notes a failed step: exponential backoff (rule 8), error kept for status.
+    mutating func recordFailure(_ message: String, at now: Date, backoff: NodeBackoff) {
+        consecutiveErrors += 1
+        lastError = message
+        nextRetryAt = now.addingTimeInterval(backoff.delay(afterFailures: consecutiveErrors).seconds)
+    }
+
+    /// Notes a successful step: the backoff ends (the last error stays visible until the next one).
+    mutating func recordSuccess() {
+        consecutiveErrors = 0
+        nextRetryAt = nil
+    }
+}
+
+/// The healing records in the task's store namespace. Dry-run keeps its own collection, so that what a
+/// dry run pretended to do never shortens a real window.
+struct HealingLedger: Sendable {
+    /// A store failure; unlike a cluster failure it fails the whole pass.
+    struct StoreFailure: Error, CustomStringConvertible {
+        let underlying: any Error
+        var description: String { "store: \(underlying)" }
+    }
+
+    let store: TaskStore
+    let collection: String
+
+    /// The ledger of a real run, or of a dry run.
+    init(store: TaskStore, dryRun: Bool) {
+        self.store = store
+        collection = dryRun ? "dry-run-nodes" : "nodes"
+    }
+
+    /// Every record, by key.
+    func all() throws(StoreFailure) -> [String: NodeHealingRecord] {
+        do {
+            return try store.records(NodeHealingRecord.self, collection: collection)
+        } catch {
+            throw StoreFailure(underlying: error)
+        }
+    }
+
+    /// Saves a record.
+    func save(_ record: NodeHealingRecord) throws(StoreFailure) {
+        do {
+            try store.save(record, collection: collection, key: record.key)
+        } catch {
+            throw StoreFailure(underlying: error)
+        }
+    }
+
+    /// Forgets a record.
+    func remove(_ key: String) throws(StoreFailure) {
+        do {
+            try store.remove(collection: collection, key: key)
+        } catch {
+            throw StoreFailure(underlying: error)
+        }
+    }
+}
