@@ -78,7 +78,8 @@ struct ServingCertificate: Sendable {
             context = try NIOSSLContext(configuration: configuration)
         } catch {
             throw LoadError(
-                description: "\(keyFile) does not fit the certificate in \(certFile), or they cannot be used (\(error))")
+                description: "\(keyFile) does not fit the certificate in \(certFile), or they cannot be used (\(error))"
+            )
         }
         self.contents = contents
         self.expiresAt = Double(leaf.notValidAfter)

@@ -38,7 +38,10 @@ struct StatusResponder: HTTPResponder {
     /// The endpoint the request addressed (nil when none) and its answer before common headers.
     private func answer(_ request: Request) async -> (StatusEndpoint?, Response) {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.maxBodySize {
-            return (nil, error(.contentTooLarge, "PayloadTooLarge", "request bodies are limited to \(limits.maxBodySize) bytes"))
+            return (
+                nil,
+                error(.contentTooLarge, "PayloadTooLarge", "request bodies are limited to \(limits.maxBodySize) bytes")
+            )
         }
         guard let path = request.head.path else {
             return (nil, error(.badRequest, "BadRequest", "the request target must be a path"))
@@ -52,7 +55,9 @@ struct StatusResponder: HTTPResponder {
             return (nil, self.error(.badRequest, "BadRequest", "the request target must be a path"))
         }
         guard let endpoint = StatusEndpoint(segments: target.segments) else {
-            return (nil, error(.notFound, "NotFound", "no endpoint at this path; see /tasks, /healthz, /readyz, /metrics"))
+            return (
+                nil, error(.notFound, "NotFound", "no endpoint at this path; see /tasks, /healthz, /readyz, /metrics")
+            )
         }
         guard request.method == .get || request.method == .head else {
             var response = error(

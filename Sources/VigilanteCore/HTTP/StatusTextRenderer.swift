@@ -22,7 +22,8 @@ enum StatusTextRenderer {
         let widths = header.indices.map { column in table.map { $0[column].count }.max() ?? 0 }
         return table.map { row in
             row.enumerated().map { column, value in
-                column == row.count - 1 ? value : value.padding(toLength: widths[column] + 2, withPad: " ", startingAt: 0)
+                column == row.count - 1
+                    ? value : value.padding(toLength: widths[column] + 2, withPad: " ", startingAt: 0)
             }.joined()
         }.joined(separator: "\n") + "\n"
     }
