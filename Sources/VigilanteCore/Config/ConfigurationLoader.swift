@@ -109,7 +109,7 @@ public struct ConfigurationLoader: Sendable {
             throw ConfigurationError(
                 source: path, keyPath: "", message: "cannot read the configuration file: it is a directory")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let handle = FileHandle(forReadingAtPath: path), let data = try? handle.readToEnd() ?? Data() else {
             throw ConfigurationError(
                 source: path, keyPath: "", message: "cannot read the configuration file: permission denied")
         }
