@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import ClusterSimulator
 import Foundation
 import Testing
@@ -6,10 +5,9 @@ import Testing
 @Suite("Authentication, allow rules and the access log")
 struct AuthenticationTests {
     @Test func clientCertificateIdentifiesTheUser() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let (certificate, key) = try cluster.simulator.issueClientCertificate(user: "alice", groups: ["ops"])
             let client = try TestCluster.client(for: cluster.simulator, certificate: (certificate, key))
-            defer { try? client.syncShutdown() }
             let denied = try await cluster.request(.GET, "/api/v1/nodes", auth: .none, client: client)
             #expect(denied.status == 403)
             #expect(denied.json["message"]?.stringValue?.contains("User \"alice\"") == true)
@@ -20,14 +18,15 @@ struct AuthenticationTests {
             let (admin, adminKey) = try cluster.simulator.issueClientCertificate(
                 user: "root", groups: ["system:masters"])
             let adminClient = try TestCluster.client(for: cluster.simulator, certificate: (admin, adminKey))
-            defer { try? adminClient.syncShutdown() }
-            #expect(
-                try await cluster.request(.DELETE, "/api/v1/nodes/x", auth: .none, client: adminClient).status == 404)
+            let deleted = try await cluster.request(.DELETE, "/api/v1/nodes/x", auth: .none, client: adminClient)
+            #expect(deleted.status == 404)
+            try await client.shutdown()
+            try await adminClient.shutdown()
         }
     }
 
     @Test func tokensRulesAndAccessLog() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let simulator = cluster.simulator
             simulator.addToken("op", user: "system:serviceaccount:vigilante:cops-vigilante")
             let user = "system:serviceaccount:vigilante:cops-vigilante"
@@ -89,7 +88,7 @@ struct AuthenticationTests {
     }
 
     @Test func discoveryNeedsAnAuthenticatedUser() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             cluster.simulator.addToken("nobody", user: "nobody")
             #expect(try await cluster.get("/apis/coordination.k8s.io/v1", auth: .bearer("nobody")).status == 200)
             #expect(try await cluster.get("/api", auth: .none).status == 403)

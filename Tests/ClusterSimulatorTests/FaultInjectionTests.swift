@@ -5,12 +5,11 @@ import Testing
 @Suite("Fault injection")
 struct FaultInjectionTests {
     @Test func refusedConnectionsThenTheSamePortAgain() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let port = cluster.simulator.port
             #expect(try await cluster.get("/version").status == 200)
             await cluster.simulator.refuseConnections(for: .seconds(2))
             let fresh = try TestCluster.client(for: cluster.simulator)
-            defer { try? fresh.syncShutdown() }
             await #expect(throws: (any Error).self) {
                 _ = try await cluster.request(.GET, "/version", client: fresh)
             }
@@ -19,11 +18,12 @@ struct FaultInjectionTests {
             }
             #expect(back)
             #expect(cluster.simulator.port == port)
+            try await fresh.shutdown()
         }
     }
 
     @Test func addedLatency() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             cluster.simulator.setLatency(.milliseconds(300))
             let clock = ContinuousClock()
             let start = clock.now
@@ -34,7 +34,7 @@ struct FaultInjectionTests {
     }
 
     @Test func aFractionOfRequestsFails() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             cluster.simulator.setFailureInjection(fraction: 0.5, statuses: [500, 503, 429])
             var codes: [Int: Int] = [:]
             for _ in 0..<200 { codes[try await cluster.get("/api/v1/nodes").status, default: 0] += 1 }
@@ -45,7 +45,7 @@ struct FaultInjectionTests {
     }
 
     @Test func cutWatchesEndsStreamsAbruptly() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let watch = try await cluster.watch(
                 "/api/v1/nodes?watch=1&resourceVersion=\(cluster.simulator.resourceVersion)")
             #expect(await eventually { cluster.simulator.openWatchCount == 1 })

@@ -7,7 +7,7 @@ import Testing
 struct FixtureReplayTests {
     @Test(.enabled(if: FileManager.default.fileExists(atPath: RepositoryPaths.replayTool.path)))
     func replayOfAllFixturesHasNoFailures() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let caFile = FileManager.default.temporaryDirectory.appendingPathComponent(
                 "sim-ca-\(UUID().uuidString).crt")
             try cluster.simulator.caCertificatePEM.write(to: caFile, atomically: true, encoding: .utf8)

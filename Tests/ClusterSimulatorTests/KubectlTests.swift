@@ -6,7 +6,7 @@ import Testing
 struct KubectlTests {
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: RepositoryPaths.kubectl)))
     func getAnnotateDelete() async throws {
-        try await TestCluster.with({ $0.podTerminationDelay = .milliseconds(300) }) { cluster in
+        try await TestCluster.with({ $0.podTerminationDelay = .milliseconds(300) }) { cluster async throws in
             let simulator = cluster.simulator
             simulator.addNode(name: "akswin000000", os: "windows")
             simulator.addNode(name: "aks-nodepool1-0", os: "linux")

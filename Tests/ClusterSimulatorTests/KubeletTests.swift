@@ -9,7 +9,7 @@ struct KubeletTests {
     }
 
     @Test func boundPodStartsRunningOnAReadyNode() async throws {
-        try await TestCluster.with({ $0.podStartDelay = .milliseconds(200) }) { cluster in
+        try await TestCluster.with({ $0.podStartDelay = .milliseconds(200) }) { cluster async throws in
             cluster.simulator.addNode(name: "win", os: "windows")
             cluster.simulator.addNode(name: "down", os: "linux", ready: false)
             #expect(
@@ -31,7 +31,7 @@ struct KubeletTests {
         try await TestCluster.with({
             $0.podStartDelay = .milliseconds(50)
             $0.podTerminationDelay = .seconds(2)
-        }) { cluster in
+        }) { cluster async throws in
             cluster.simulator.addNode(name: "win", os: "windows")
             var pod = Objects.pod("slow", node: "win")
             pod["spec"]?["terminationGracePeriodSeconds"] = 30
@@ -55,7 +55,7 @@ struct KubeletTests {
     }
 
     @Test func apiCreatedNodesHaveNoKubelet() async throws {
-        try await TestCluster.with({ $0.podStartDelay = .milliseconds(10) }) { cluster in
+        try await TestCluster.with({ $0.podStartDelay = .milliseconds(10) }) { cluster async throws in
             _ = try await cluster.post("/api/v1/nodes", Objects.node("bare"))
             _ = try await cluster.request(
                 .PATCH, "/api/v1/nodes/bare/status",
@@ -73,7 +73,7 @@ struct KubeletTests {
     }
 
     @Test func deletingANodeCollectsItsPods() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let uid = cluster.simulator.addNode(name: "win", os: "windows")
             cluster.simulator.addNode(name: "other", os: "windows")
             var owned = Objects.pod("owned", node: "win")
@@ -100,7 +100,7 @@ struct KubeletTests {
     }
 
     @Test func nodeHelpers() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let simulator = cluster.simulator
             let first = simulator.addNode(
                 name: "akswin000000", os: "windows",

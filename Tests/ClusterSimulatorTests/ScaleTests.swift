@@ -10,7 +10,7 @@ struct ScaleTests {
         let full = ProcessInfo.processInfo.environment["SIMULATOR_BENCHMARK"] == "1"
         let nodeCount = full ? 5_000 : 1_000
         let podCount = full ? 10_000 : 2_000
-        try await TestCluster.with({ $0.podStartDelay = .seconds(3600) }) { cluster in
+        try await TestCluster.with({ $0.podStartDelay = .seconds(3600) }) { cluster async throws in
             let simulator = cluster.simulator
             let clock = ContinuousClock()
             var start = clock.now

@@ -9,7 +9,7 @@ struct SelectorAndPagingTests {
     }
 
     @Test func labelSelectors() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             cluster.simulator.addNode(name: "win1", os: "windows", labels: ["agentpool": "win22"])
             cluster.simulator.addNode(name: "win2", os: "windows", labels: ["agentpool": "win19"])
             cluster.simulator.addNode(name: "lin1", os: "linux")
@@ -37,7 +37,7 @@ struct SelectorAndPagingTests {
     }
 
     @Test func fieldSelectors() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             cluster.simulator.addNode(name: "n1", os: "linux")
             cluster.simulator.addNode(name: "n2", os: "linux")
             for (name, node) in [("a", "n1"), ("b", "n2"), ("c", "n1")] {
@@ -64,7 +64,7 @@ struct SelectorAndPagingTests {
     }
 
     @Test func limitAndContinue() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             for index in 0..<5 { cluster.simulator.addNode(name: "node-\(index)", os: "linux") }
             var seen: [String] = []
             var token: String?

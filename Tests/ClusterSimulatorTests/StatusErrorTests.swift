@@ -16,7 +16,7 @@ struct StatusErrorTests {
     }
 
     @Test func authenticationErrors() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let wrong = try await cluster.get("/api/v1/nodes", auth: .bearer("nope"))
             expectStatus(wrong, code: 401, reason: "Unauthorized")
             #expect(wrong.json["details"] == nil)
@@ -30,13 +30,13 @@ struct StatusErrorTests {
             #expect(anonymous.json["details"]["kind"]?.stringValue == "nodes")
             #expect(try await cluster.get("/version", auth: .none).status == 200)
         }
-        try await TestCluster.with({ $0.anonymousAuthEnabled = false }) { cluster in
+        try await TestCluster.with({ $0.anonymousAuthEnabled = false }) { cluster async throws in
             expectStatus(try await cluster.get("/api/v1/nodes", auth: .none), code: 401, reason: "Unauthorized")
         }
     }
 
     @Test func rbacForbidden() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             cluster.simulator.addToken("operator-token", user: "system:serviceaccount:vigilante:operator")
             cluster.simulator.allow(
                 user: "system:serviceaccount:vigilante:operator", verbs: ["get", "list"], group: "",
@@ -61,7 +61,7 @@ struct StatusErrorTests {
     }
 
     @Test func notFoundAlreadyExistsConflictInvalid() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let missing = try await cluster.get("/api/v1/namespaces/default/pods/does-not-exist")
             expectStatus(missing, code: 404, reason: "NotFound")
             #expect(missing.json["details"]["name"]?.stringValue == "does-not-exist")
@@ -111,7 +111,7 @@ struct StatusErrorTests {
     }
 
     @Test func injectedFailuresCarryRetryAfter() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             cluster.simulator.setFailureInjection(fraction: 1, statuses: [429], retryAfterSeconds: 3)
             let throttled = try await cluster.get("/api/v1/nodes")
             #expect(throttled.status == 429)

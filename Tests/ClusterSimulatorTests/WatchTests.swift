@@ -8,7 +8,7 @@ struct WatchTests {
     private func name(_ event: JSONValue?) -> String? { event["object"]["metadata"]["name"]?.stringValue }
 
     @Test func eventsFollowTheSelectorFromAResourceVersion() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let list = try await cluster.get("/api/v1/nodes?labelSelector=vigilante-fixture%3Dwatch")
             let rv = try #require(list.json["metadata"]["resourceVersion"]?.stringValue)
             let watch = try await cluster.watch(
@@ -47,7 +47,7 @@ struct WatchTests {
     }
 
     @Test func watchWithoutResourceVersionStartsWithSyntheticAdded() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             cluster.simulator.addNode(name: "a", os: "linux")
             cluster.simulator.addNode(name: "b", os: "windows")
             let watch = try await cluster.watch(
@@ -61,7 +61,7 @@ struct WatchTests {
     }
 
     @Test func timeoutEndsTheStreamCleanlyAfterABookmark() async throws {
-        try await TestCluster.with({ $0.bookmarkInterval = .milliseconds(300) }) { cluster in
+        try await TestCluster.with({ $0.bookmarkInterval = .milliseconds(300) }) { cluster async throws in
             let rv = cluster.simulator.resourceVersion
             let watch = try await cluster.watch(
                 "/api/v1/nodes?watch=1&allowWatchBookmarks=true&labelSelector=none%3Dmatches&resourceVersion=\(rv)&timeoutSeconds=4"
@@ -79,7 +79,7 @@ struct WatchTests {
     }
 
     @Test func noBookmarksUnlessAsked() async throws {
-        try await TestCluster.with({ $0.bookmarkInterval = .milliseconds(200) }) { cluster in
+        try await TestCluster.with({ $0.bookmarkInterval = .milliseconds(200) }) { cluster async throws in
             let rv = cluster.simulator.resourceVersion
             let watch = try await cluster.watch(
                 "/api/v1/nodes?watch=1&labelSelector=none%3Dmatches&resourceVersion=\(rv)&timeoutSeconds=3")
@@ -90,7 +90,7 @@ struct WatchTests {
     }
 
     @Test func tooOldResourceVersionGivesAnErrorEvent() async throws {
-        try await TestCluster.with({ $0.watchHistoryLimit = 5 }) { cluster in
+        try await TestCluster.with({ $0.watchHistoryLimit = 5 }) { cluster async throws in
             let start = cluster.simulator.resourceVersion
             for index in 0..<10 { cluster.simulator.addNode(name: "n\(index)", os: "linux") }
             let watch = try await cluster.watch("/api/v1/nodes?watch=1&resourceVersion=\(start)")
@@ -115,7 +115,7 @@ struct WatchTests {
     }
 
     @Test func manyWatchersEachGetEveryEvent() async throws {
-        try await TestCluster.with { cluster in
+        try await TestCluster.with { cluster async throws in
             let rv = cluster.simulator.resourceVersion
             var watches: [WatchStream] = []
             for _ in 0..<20 {

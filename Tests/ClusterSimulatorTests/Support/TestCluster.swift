@@ -48,9 +48,14 @@ final class TestCluster: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// Runs `body` against a fresh simulator with the default configuration.
+    static func with<T>(_ body: (TestCluster) async throws -> T) async throws -> T {
+        try await with({ _ in }, body)
+    }
+
     /// Runs `body` against a fresh simulator and tears both down.
     static func with<T>(
-        _ configure: (inout SimulatorConfiguration) -> Void = { _ in }, _ body: (TestCluster) async throws -> T
+        _ configure: (inout SimulatorConfiguration) -> Void, _ body: (TestCluster) async throws -> T
     ) async throws -> T {
         var configuration = SimulatorConfiguration()
         configure(&configuration)
@@ -251,4 +256,7 @@ enum Objects {
     }
 }
 
-let rfc3339Seconds = #/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/#
+/// Whether a timestamp is RFC 3339 to the second, as metav1.Time is written.
+func isRFC3339Seconds(_ text: String) -> Bool {
+    text.wholeMatch(of: #/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/#) != nil
+}
