@@ -87,7 +87,11 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["VigilanteCore", "ClusterSimulator"]
+            dependencies: [
+                "VigilanteCore",
+                "ClusterSimulator",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -37,6 +37,12 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(error.isConfigurationError ? 2 : 1)
         }
         do {
+            try await runtime.waitForAPIServer()
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            throw ExitCode(1)
+        }
+        do {
             try await runtime.run()
         } catch {
             logger.critical("the operator stopped on an error", metadata: ["error": "\(error)"])

@@ -44,7 +44,8 @@ extension Configuration {
                 address: try reader.string(
                     "address", default: "0.0.0.0", summary: "Address the status server binds.") ?? "0.0.0.0",
                 port: try reader.integer(
-                    "port", default: nil, range: 1...65535, summary: "Port the status server binds.",
+                    "port", default: nil, range: 0...65535,
+                    summary: "Port the status server binds; 0 picks a free port (logged at start).",
                     defaultDescription: "8000, or 8443 with TLS") ?? (tls.enabled ? 8443 : 8000))
         }
         let log = try root.section("log") { (reader) throws(ConfigurationError) in
@@ -68,7 +69,10 @@ extension Configuration {
                     "context", default: nil, summary: "Kubeconfig context. Unset: the current-context."),
                 requestTimeout: try reader.duration(
                     "requestTimeout", default: .seconds(30),
-                    summary: "Timeout of one API request (watches excepted)."))
+                    summary: "Timeout of one API request (watches excepted)."),
+                startupTimeout: try reader.duration(
+                    "startupTimeout", default: .seconds(30),
+                    summary: "How long the API server may stay unreachable at start before vigilante exits (status 1)."))
         }
         let store = try root.section("store") { (reader) throws(ConfigurationError) in
             StoreSettings(

@@ -62,6 +62,8 @@ public struct Configuration: Sendable {
         public var context: String?
         /// Timeout of one request (watches excepted).
         public var requestTimeout: Duration
+        /// How long the API server may stay unreachable at start.
+        public var startupTimeout: Duration
     }
 
     /// The SQLite store.

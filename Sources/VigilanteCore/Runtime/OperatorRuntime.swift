@@ -120,6 +120,30 @@ public final class OperatorRuntime: Sendable {
             registry: registry, logger: Logger(label: "vigilante.http"))
     }
 
+    /// Waits until the API server answers anything (`GET /version`; any HTTP status proves it is
+    /// reachable), for at most `kubernetes.startupTimeout`.
+    public func waitForAPIServer() async throws(StartupError) {
+        let deadline = ContinuousClock.now + configuration.kubernetes.startupTimeout
+        var lastError = "no answer"
+        var attempt = 0
+        while ContinuousClock.now < deadline {
+            do {
+                try await client.probeServer(timeout: min(configuration.kubernetes.requestTimeout, .seconds(5)))
+                return
+            } catch {
+                lastError = "\(error)"
+            }
+            attempt += 1
+            logger.warning("the API server does not answer yet", metadata: ["error": "\(lastError)"])
+            try? await Task.sleep(for: min(.milliseconds(250) * Double(attempt), .seconds(3)))
+        }
+        throw StartupError(
+            description:
+                "the API server did not answer within kubernetes.startupTimeout "
+                + "(\(configuration.kubernetes.startupTimeout.configText)): \(lastError)",
+            isConfigurationError: false)
+    }
+
     /// Runs until SIGTERM/SIGINT (or cancellation), then stops scheduling, lets a running pass finish
     /// (bounded), releases the lease, and closes the store.
     public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
@@ -138,6 +162,13 @@ public final class OperatorRuntime: Sendable {
         defer {
             try? store.close()
         }
+        let announce = Task { [statusServer, logger, configuration] in
+            guard let port = try? await statusServer.boundPort() else { return }
+            logger.info(
+                "status server listening",
+                metadata: ["port": "\(port)", "scheme": "\(configuration.tls.enabled ? "https" : "http")"])
+        }
+        defer { announce.cancel() }
         do {
             try await group.run()
         } catch {

@@ -47,7 +47,7 @@ import VigilanteCore
         ),
         Case(
             name: "port out of range", yaml: "http:\n  port: 70000\n",
-            expected: "FILE, line 2: http.port: must be between 1 and 65535, got 70000"),
+            expected: "FILE, line 2: http.port: must be between 0 and 65535, got 70000"),
         Case(
             name: "section given a list", yaml: "log:\n  - level: info\n",
             expected: "FILE, line 2: log: expected a mapping of keys, got a list"),
