@@ -191,6 +191,15 @@ release namespace so releases in two namespaces never collide. */}}
 {{- printf "%s-%s-%s" (include "cops-vigilante.fullname" .root) .root.Release.Namespace .suffix | trunc 253 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/* Name of a namespaced object in .ns: short in the release namespace, globalName elsewhere. */}}
+{{- define "cops-vigilante.nameIn" -}}
+{{- if eq .ns .root.Release.Namespace -}}
+{{- printf "%s-%s" (include "cops-vigilante.fullname" .root) .suffix | trunc 253 | trimSuffix "-" -}}
+{{- else -}}
+{{- include "cops-vigilante.globalName" . -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The subject of every binding: the operator's ServiceAccount. */}}
 {{- define "cops-vigilante.subjects" -}}
 subjects:
