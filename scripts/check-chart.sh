@@ -3,6 +3,7 @@
 # and kubernetes-validate (PyPI; installed with pip when missing):
 #   - helm lint --strict with the default values, every combination in ci/ and the original release's
 #     values (tests/original-values.yaml);
+#   - NOTES.txt (how to reach /tasks; the warning without persistence);
 #   - helm template of each, validated in strict mode against the Kubernetes 1.30 schemas (only
 #     cert-manager and ServiceMonitor kinds may be unknown), plus structural assertions;
 #   - the rendered ConfigMap of each accepted by `vigilante config check`;
@@ -156,6 +157,25 @@ if [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] && [ "$a" = "$(checksum)" ]; t
     pass "checksum/config is stable and changes with the configuration"
 else
     fail "checksum/config is stable and changes with the configuration ($a / $b)"
+fi
+
+# --- NOTES.txt: how to reach /tasks, and the warning without persistence ----------------------------------
+notes() {
+    "$helm" install "$release" "$chart" -n "$namespace" --dry-run=client "$@" 2>&1 | sed -n '/^NOTES:/,$p'
+}
+notes_default=$(notes)
+notes_tls=$(notes --set create_certificates=true)
+notes_ephemeral=$(notes --set persistence.enabled=false)
+if grep -q "port-forward service/$release 8000:8000" <<<"$notes_default" \
+    && grep -q 'curl http://localhost:8000/tasks' <<<"$notes_default" \
+    && grep -q "https://$release.$namespace.svc:8443/tasks" <<<"$notes_tls" \
+    && ! grep -q 'WARNING: persistence.enabled=false' <<<"$notes_default" \
+    && grep -q 'WARNING: persistence.enabled=false' <<<"$notes_ephemeral" \
+    && grep -q 'kubectl annotate nodes --all cops-vigilante-snat-node-healed-' <<<"$notes_default"; then
+    pass "NOTES.txt: /tasks over HTTP and HTTPS, persistence warning only without persistence"
+else
+    printf '%s\n---\n%s\n---\n%s\n' "$notes_default" "$notes_tls" "$notes_ephemeral" >"$work/notes.log"
+    fail "NOTES.txt: /tasks over HTTP and HTTPS, persistence warning only without persistence" "$work/notes.log"
 fi
 
 # --- bad values: rejected by the schema (lint and template), with the expected messages ----------------
