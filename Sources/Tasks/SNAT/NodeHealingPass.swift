@@ -104,7 +104,8 @@ struct NodeHealingPass {
         outcome.record = record
         let window = HealingWindow(start: now, duration: rules.healingDuration)
         let cause =
-            reason == .annotationReset ? "the \(SNATHealingRules.healedAnnotation) annotation is no longer \"true\"" : "the node is Ready"
+            reason == .annotationReset
+            ? "the \(SNATHealingRules.healedAnnotation) annotation is no longer \"true\"" : "the node is Ready"
         logger.info(
             "healing window started", metadata: ["reason": "\(reason.rawValue)", "healsAt": "\(window.end)"])
         await event(
@@ -175,6 +176,8 @@ struct NodeHealingPass {
     /// Rule 6: the record says healed and the cached node does not. The live node decides: still
     /// annotated means the cache lags our own patch; otherwise healing restarts with a new window.
     private mutating func confirmHealingRestart() async throws {
+        // A dry run never annotated the node: its completed record stands in for the annotation.
+        if dryRun { return }
         let live: Node
         do {
             live = try await context.client.get(Node.self, name: node.name)
@@ -194,7 +197,8 @@ struct NodeHealingPass {
         let record = outcome.record
         outcome.record = nil
         logger.info("node not Ready: healing window dropped", metadata: ["podsCreated": "\(record?.podsCreated ?? 0)"])
-        try await removePods(except: nil, alsoNamed: ((record?.currentPod).map { [$0] } ?? []) + (record?.retiredPods ?? []))
+        try await removePods(
+            except: nil, alsoNamed: ((record?.currentPod).map { [$0] } ?? []) + (record?.retiredPods ?? []))
     }
 
     /// Rule 2: someone marked the node healed during its window: stop, clean up, record the completion.
@@ -217,7 +221,8 @@ struct NodeHealingPass {
     private mutating func createPod() async throws -> String? {
         let pod = podSpec.pod(for: node)
         if dryRun {
-            report("create a healer pod \(pod.metadata.generateName ?? "")* in \(podSpec.namespace) on node \(node.name)")
+            report(
+                "create a healer pod \(pod.metadata.generateName ?? "")* in \(podSpec.namespace) on node \(node.name)")
             outcome.podsCreated += 1
             return nil
         }

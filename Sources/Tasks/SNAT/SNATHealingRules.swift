@@ -64,26 +64,31 @@ struct SNATHealingRules: Sendable {
         // (after a look at the live node, since the cache may not show our own annotation yet).
         guard record.isHealing else { return .confirmHealingRestart }
         let window = HealingWindow(start: record.windowStartedAt, duration: healingDuration)
-        // Rule 5: when the window has passed, the node is healed, provided it got a healer pod near the end
-        // of the window; a node whose pod creation kept failing is not marked healed without one.
+        // Rule 5: when the window has passed, the node is healed. A node whose pod creation kept failing
+        // at the end of its window is not marked healed without a recent healer pod: it gets one more, and
+        // is healed one interval later.
         if window.hasPassed(at: now) {
-            return hasFreshPod(record, window: window) ? .completeWindow : .freshHealerPod
+            guard let healsAt = healingTime(record, window: window) else { return .freshHealerPod }
+            return now >= healsAt ? .completeWindow : .waitForNextPod(healsAt)
         }
         // Rule 4: during the window, a fresh healer pod every interval.
         let due = nextPodDue(record, now: now)
         return now >= due ? .freshHealerPod : .waitForNextPod(due)
     }
 
+    /// When a healing node is healed: the window's end if its last healer pod was created in the window's
+    /// final two intervals; one interval after a pod created later than that (a window extended because
+    /// creation failed); nil while the node has no recent healer pod.
+    func healingTime(_ record: NodeHealingRecord, window: HealingWindow) -> Date? {
+        guard let lastPodAt = record.lastPodAt,
+            lastPodAt >= window.end.addingTimeInterval(-2 * podInterval.seconds)
+        else { return nil }
+        return lastPodAt < window.end ? window.end : lastPodAt.addingTimeInterval(podInterval.seconds)
+    }
+
     /// When the node's next fresh healer pod is due (now, if it never got one).
     func nextPodDue(_ record: NodeHealingRecord, now: Date) -> Date {
         record.lastPodAt.map { $0.addingTimeInterval(podInterval.seconds) } ?? now
-    }
-
-    /// Whether the last healer pod was created in the final two intervals of the window, so the pod
-    /// sandbox that loads the CNI configuration is recent enough to count.
-    func hasFreshPod(_ record: NodeHealingRecord, window: HealingWindow) -> Bool {
-        guard let lastPodAt = record.lastPodAt else { return false }
-        return lastPodAt >= window.end.addingTimeInterval(-2 * podInterval.seconds)
     }
 
     /// When the node next needs a pass: its retry time, its next pod, or the end of its window; nil for a
@@ -93,8 +98,15 @@ struct SNATHealingRules: Sendable {
         if let retry = record.nextRetryAt, retry > now { return retry }
         let window = HealingWindow(start: record.windowStartedAt, duration: healingDuration)
         let podDue = nextPodDue(record, now: now)
-        if window.hasPassed(at: now) { return hasFreshPod(record, window: window) ? now : podDue }
+        if window.hasPassed(at: now) { return healingTime(record, window: window) ?? podDue }
         return min(podDue, window.end)
+    }
+
+    /// When a healing node is expected to be healed, for status: the window's end, or later when the
+    /// window had to be extended.
+    func healsAt(_ record: NodeHealingRecord) -> Date {
+        let window = HealingWindow(start: record.windowStartedAt, duration: healingDuration)
+        return healingTime(record, window: window) ?? window.end
     }
 
     /// The phase shown in status and the `vigilante_snat_nodes` gauge.

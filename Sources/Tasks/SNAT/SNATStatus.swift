@@ -105,15 +105,14 @@ extension SNATStatus {
                 SNATNodeStatus(
                     name: node.name, uid: node.metadata.uid ?? "", phase: phase,
                     windowStartedAt: record?.windowStartedAt,
-                    healsAt: record.flatMap {
-                        $0.isHealing ? HealingWindow(start: $0.windowStartedAt, duration: rules.healingDuration).end : nil
-                    },
+                    healsAt: record.flatMap { $0.isHealing ? rules.healsAt($0) : nil },
                     healedAt: record?.completedAt, podsCreated: record?.podsCreated ?? 0,
                     currentPod: record?.currentPod, consecutiveErrors: record?.consecutiveErrors ?? 0,
                     nextRetryAt: record?.nextRetryAt, lastError: record?.lastError))
         }
         self.init(
-            dryRun: dryRun, healingDuration: rules.healingDuration.configText, asOf: now, totals: totals, nodes: entries,
+            dryRun: dryRun, healingDuration: rules.healingDuration.configText, asOf: now, totals: totals,
+            nodes: entries,
             lastPassActions: Array(actions.prefix(100)), lastPassActionCount: actions.count)
     }
 }

@@ -114,7 +114,9 @@ public struct SNATTask: VigilanteTask {
         leftovers += pods.filter { pod in
             !HealerPodSpec.isTerminating(pod) && !liveUIDs.contains(HealerPodSpec.nodeUID(of: pod) ?? "")
         }.map(\.name)
-        var actions = nodes.sorted { $0.name < $1.name }.flatMap { outcomes[NodeHealingRecord.key(of: $0)]?.actions ?? [] }
+        var actions = nodes.sorted { $0.name < $1.name }.flatMap {
+            outcomes[NodeHealingRecord.key(of: $0)]?.actions ?? []
+        }
         actions += await removeOrphanedPods(leftovers, context: context)
 
         report(outcomes: outcomes.values, nodes: nodes, records: records, actions: actions, context: context, now: now)
