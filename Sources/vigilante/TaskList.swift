@@ -2,7 +2,9 @@ import SNAT
 import VigilanteCore
 
 /// Every task this binary ships, in the order they are listed and run. Adding a task adds one line here.
-let registeredTasks: [TaskType] = []
+let registeredTasks: [TaskType] = [
+    TaskType(SNATTask.self)
+]
 
 /// The configuration sections of the registered tasks.
-let registeredTaskConfigurations: [any TaskConfiguration.Type] = [SNATConfiguration.self]
+let registeredTaskConfigurations = TaskRegistry.configurationTypes(registeredTasks)

@@ -99,13 +99,15 @@ extension ClusterSimulator {
             return "10.244.\(state.nextPodAddress / 250).\(state.nextPodAddress % 250 + 2)"
         }
         let now = Timestamps.time()
+        // Read the node first: `write` holds the store's (non-recursive) lock while its body runs.
+        let nodeName =
+            store.transaction { $0.get("pods", key: key) }?.object["spec"]?["nodeName"]?.stringValue ?? ""
+        let node = store.transaction { $0.get("nodes", key: nodeName) }
         write(BuiltinResources.pods, key: key, manager: "kubelet", subresource: "status") { pod in
             guard pod["metadata"]?["uid"]?.stringValue == uid, pod["metadata"]?["deletionTimestamp"] == nil,
-                pod["status"]?["phase"]?.stringValue == "Pending"
+                pod["status"]?["phase"]?.stringValue == "Pending", pod["spec"]?["nodeName"]?.stringValue == nodeName
             else { return nil }
-            let nodeName = pod["spec"]?["nodeName"]?.stringValue ?? ""
-            guard let node = self.store.transaction({ $0.get("nodes", key: nodeName) }), Self.isReady(node.object)
-            else { return nil }
+            guard let node, Self.isReady(node.object) else { return nil }
             let hostIP =
                 node.object["status"]["addresses"]?.arrayValue?.first { $0["type"]?.stringValue == "InternalIP" }?[
                     "address"] ?? "10.224.0.4"
