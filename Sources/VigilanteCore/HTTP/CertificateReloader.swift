@@ -70,13 +70,17 @@ final class CertificateReloader: Service, Sendable {
         state.withLock { $0.current.context }
     }
 
-    /// Polls the files until graceful shutdown or cancellation.
-    func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try await Task.sleep(for: self.reloadInterval)
-                self.checkForChanges()
+    /// Polls the files until graceful shutdown or cancellation, both of which end it normally.
+    func run() async {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: self.reloadInterval)
+                    self.checkForChanges()
+                }
             }
+        } catch {
+            // Only the sleep throws, and only when cancelled: that is how polling stops.
         }
     }
 

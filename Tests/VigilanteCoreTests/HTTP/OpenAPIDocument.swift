@@ -12,10 +12,14 @@ struct OpenAPIDocument {
 
     /// The repository's docs/openapi.yaml.
     static func load() throws -> OpenAPIDocument {
-        let repository = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let text = try String(contentsOf: repository.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("docs/openapi.yaml").path) {
+            guard folder.path != "/" else {
+                throw DocumentError.invalid("docs/openapi.yaml not found above \(#filePath)")
+            }
+            folder = folder.deletingLastPathComponent()
+        }
+        let text = try String(contentsOf: folder.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
         guard let root = try Yams.load(yaml: text) as? [String: Any] else {
             throw DocumentError.invalid("docs/openapi.yaml is not a mapping")
         }
@@ -55,11 +59,15 @@ struct OpenAPIDocument {
         guard let content = response["content"] as? [String: Any] else {
             return body.isEmpty ? [] : ["\(method) \(path) \(status): a body is returned but none is documented"]
         }
-        guard let contentType, let media = content[contentType] as? [String: Any] else {
+        // An exact match first (`/metrics` documents its parameters); else the media type without parameters.
+        let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let contentType, let mediaType,
+            let media = (content[contentType] ?? content[mediaType]) as? [String: Any]
+        else {
             return ["\(method) \(path) \(status): content type \(contentType ?? "none") is not documented"]
         }
         guard let schema = media["schema"] as? [String: Any] else { return [] }
-        guard contentType == "application/json" else {
+        guard mediaType == "application/json" else {
             return resolve(schema)["type"] as? String == "string" ? [] : ["non-JSON body with a non-string schema"]
         }
         let value: RawJSON

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOSSL
 import Prometheus
 import Testing
@@ -245,6 +246,12 @@ struct StatusServerTLSTests {
 
 @Suite("Certificate reloader")
 struct CertificateReloaderTests {
+    private var quietLogger: Logger {
+        var logger = Logger(label: "certificate-reloader-test")
+        logger.logLevel = .critical
+        return logger
+    }
+
     @Test("Reports unchanged, reloaded and failed; a broken version is counted once")
     func checkResults() throws {
         let files = try StatusServerTestFiles()
@@ -259,7 +266,7 @@ struct CertificateReloaderTests {
             settings: Configuration.TLSSettings(
                 enabled: true, certFile: certFile, keyFile: keyFile, clientCAFile: nil, reloadInterval: .seconds(10)),
             shutdownTimeout: .seconds(1), metrics: StatusServerMetrics(registry: registry),
-            logger: .init(label: "test"))
+            logger: quietLogger)
         let initialContext = reloader.currentContext
 
         #expect(reloader.checkForChanges() == .unchanged)
