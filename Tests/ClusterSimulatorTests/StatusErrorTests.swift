@@ -81,12 +81,12 @@ struct StatusErrorTests {
 
             let current = try await cluster.get("/api/v1/namespaces/default/pods/p").json
             var first = current
-            first["metadata"]?["labels"]?["a"] = "1"
+            first["metadata"]?["labels"] = ["a": "1"]
             #expect(
                 try await cluster.request(.PUT, "/api/v1/namespaces/default/pods/p", body: first.description).status
                     == 200)
             var stale = current
-            stale["metadata"]?["labels"]?["a"] = "2"
+            stale["metadata"]?["labels"] = ["a": "2"]
             let conflict = try await cluster.request(.PUT, "/api/v1/namespaces/default/pods/p", body: stale.description)
             expectStatus(conflict, code: 409, reason: "Conflict")
             #expect(conflict.json["details"]["kind"]?.stringValue == "pods")

@@ -29,7 +29,7 @@ enum Timestamps {
         var text =
             "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))"
         if micro {
-            let fraction = Int32(((interval - interval.rounded(.down)) * 1_000_000).rounded(.down))
+            let fraction = Int32(((interval - interval.rounded(.down)) * 1_000_000).rounded())
             text += "." + pad(min(fraction, 999_999), 6)
         }
         return text + "Z"
@@ -93,7 +93,10 @@ enum Timestamps {
         guard index - 20 == 6, let date = parse(text) else {
             return .failure(MicroTimeError(text: text, layout: layout))
         }
-        return .success(microTime(date))
+        // Whole seconds from the parsed date, the six digits kept as written (no float rounding).
+        let digits = String(decoding: bytes[20..<26], as: UTF8.self)
+        let seconds = Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
+        return .success(String(time(seconds).dropLast()) + ".\(digits)Z")
     }
 
     struct MicroTimeError: Error {
