@@ -8,8 +8,9 @@ struct FaultInjectionTests {
         try await TestCluster.with { cluster async throws in
             let port = cluster.simulator.port
             #expect(try await cluster.get("/version").status == 200)
-            await cluster.simulator.refuseConnections(for: .seconds(2))
-            let fresh = try TestCluster.client(for: cluster.simulator)
+            await cluster.simulator.refuseConnections(for: .seconds(3))
+            // A short connect timeout: the client retries refused connections until it passes.
+            let fresh = try TestCluster.client(for: cluster.simulator, connectTimeout: .milliseconds(300))
             await #expect(throws: (any Error).self) {
                 _ = try await cluster.request(.GET, "/version", client: fresh)
             }

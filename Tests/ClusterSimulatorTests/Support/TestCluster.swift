@@ -32,7 +32,9 @@ final class TestCluster: Sendable {
         self.token = simulator.configuration.adminToken
     }
 
-    static func client(for simulator: ClusterSimulator, certificate: (String, String)? = nil) throws -> HTTPClient {
+    static func client(
+        for simulator: ClusterSimulator, certificate: (String, String)? = nil, connectTimeout: TimeAmount = .seconds(5)
+    ) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates([
             try NIOSSLCertificate(bytes: Array(simulator.caCertificatePEM.utf8), format: .pem)
@@ -44,7 +46,9 @@ final class TestCluster: Sendable {
             tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(keyPEM.utf8), format: .pem))
         }
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(60))
+        configuration.timeout = .init(connect: connectTimeout, read: .seconds(60))
+        // Watches hold their connection: allow many at once.
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 512)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
