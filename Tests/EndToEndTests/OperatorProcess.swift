@@ -22,7 +22,7 @@ final class OperatorProcess: Sendable {
         base.merge(environment) { _, new in new }
         process.environment = base
         self.logPath = logPath
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         try log.seekToEnd()
         process.standardOutput = log

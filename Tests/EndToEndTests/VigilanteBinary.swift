@@ -61,6 +61,6 @@ func temporaryFile(_ contents: String, suffix: String = ".yaml") -> String {
         "vigilante-e2e-\(UUID().uuidString)\(suffix)"
     )
     .path
-    FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(contents.utf8))
     return path
 }

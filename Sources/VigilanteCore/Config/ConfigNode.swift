@@ -51,8 +51,10 @@ public indirect enum ConfigNode: Sendable {
             let where_ = "line \(mark.line), column \(mark.column)"
             if let context { return "\(problem) \(context.text) at \(where_)" }
             return "\(problem) at \(where_)"
+        case .duplicatedKeysInMapping(let duplicates, _):
+            return "duplicate key(s) \(duplicates.map { "\"\($0)\"" }.joined(separator: ", ")) in one mapping"
         default:
-            return "\(error)"
+            return String(describing: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
         }
     }
 
@@ -73,7 +75,6 @@ public indirect enum ConfigNode: Sendable {
             return .sequence(items, line: line)
         case .mapping(let mapping):
             var pairs: [ConfigEntry] = []
-            var seen: Set<String> = []
             for (keyNode, valueNode) in mapping {
                 guard case .scalar(let keyScalar) = keyNode else {
                     throw ConfigurationError(
@@ -82,11 +83,6 @@ public indirect enum ConfigNode: Sendable {
                 }
                 let key = keyScalar.string
                 let childPath = path.isEmpty ? key : "\(path).\(key)"
-                guard seen.insert(key).inserted else {
-                    throw ConfigurationError(
-                        source: source, line: keyNode.mark?.line, keyPath: childPath,
-                        message: "duplicate key")
-                }
                 pairs.append(
                     ConfigEntry(
                         key: key, line: keyNode.mark?.line,

@@ -72,7 +72,8 @@ extension Configuration {
                     summary: "Timeout of one API request (watches excepted)."),
                 startupTimeout: try reader.duration(
                     "startupTimeout", default: .seconds(30),
-                    summary: "How long the API server may stay unreachable at start before vigilante exits (status 1)."))
+                    summary: "How long the API server may stay unreachable at start before vigilante exits (status 1).")
+            )
         }
         let store = try root.section("store") { (reader) throws(ConfigurationError) in
             StoreSettings(

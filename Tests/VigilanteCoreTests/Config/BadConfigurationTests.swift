@@ -83,7 +83,9 @@ import VigilanteCore
         ),
         Case(
             name: "duplicate key", yaml: "dryRun: true\ndryRun: false\n",
-            expected: "FILE, line 2: dryRun: duplicate key"),
+            expected:
+                #"FILE: malformed YAML: duplicate key(s) "dryRun" in one mapping"#
+        ),
         Case(
             name: "lease timings out of order", yaml: "leaderElection:\n  leaseDuration: 5s\n",
             expected:

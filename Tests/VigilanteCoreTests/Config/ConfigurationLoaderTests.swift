@@ -9,7 +9,7 @@ func loadConfig(
 ) throws(ConfigurationError) -> (ConfigurationLoader.Loaded, String) {
     let path = FileManager.default.temporaryDirectory
         .appendingPathComponent("vigilante-config-\(UUID().uuidString).yaml").path
-    FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
     defer { try? FileManager.default.removeItem(atPath: path) }
     let loader = ConfigurationLoader(
         taskTypes: [SNATConfiguration.self], environment: testEnvironment(variables), flags: flags)
@@ -24,7 +24,7 @@ func testEnvironment(_ variables: [String: String] = [:]) -> ConfigEnvironment {
 func configError(_ yaml: String, variables: [String: String] = [:], flags: [ConfigOverride] = []) -> String? {
     let path = FileManager.default.temporaryDirectory
         .appendingPathComponent("vigilante-config-\(UUID().uuidString).yaml").path
-    FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(yaml.utf8))
     defer { try? FileManager.default.removeItem(atPath: path) }
     let loader = ConfigurationLoader(
         taskTypes: [SNATConfiguration.self], environment: testEnvironment(variables), flags: flags)

@@ -28,58 +28,60 @@ final class CuttableTransport: KubernetesTransport {
 
 /// The runtime's parts against a running ClusterSimulator over HTTPS.
 @Suite struct RuntimeIntegrationTests {
-    /// An admin client for the simulator, optionally over a cuttable transport.
-    func client(_ harness: SimulatorHarness, cuttable: CuttableTransport? = nil) throws -> KubernetesClient {
-        if let cuttable {
-            return KubernetesClient(
-                transport: cuttable, credentials: StaticCredentialSource(.token("admin-token")),
-                defaultNamespace: "default", configuration: SimulatorHarness.clientConfiguration)
-        }
-        return try harness.client(kubeconfig: harness.writeKubeconfig(user: "    token: admin-token"))
-    }
-
-    func transport(_ harness: SimulatorHarness) throws -> any KubernetesTransport {
-        let connection = try ConnectionResolver(
-            kubeconfigPath: harness.writeKubeconfig(user: "    token: admin-token", name: "t-\(UUID().uuidString)"),
-            environment: [:]
-        ).resolve()
-        return try AsyncHTTPClientTransport(
-            connection: connection, connectTimeout: .seconds(2), logger: Logger(label: "t"))
+    /// An admin client over a transport that the test can cut.
+    func cuttableClient(_ harness: SimulatorHarness) throws -> (KubernetesClient, CuttableTransport) {
+        let path = harness.directory.path + "/cuttable-\(UUID().uuidString)"
+        try harness.simulator.writeKubeconfig(to: path)
+        let connection = try ConnectionResolver(kubeconfigPath: path, environment: [:]).resolve()
+        let cuttable = CuttableTransport(
+            base: try AsyncHTTPClientTransport(
+                connection: connection, connectTimeout: .seconds(2), logger: Logger(label: "t")))
+        let client = KubernetesClient(
+            transport: cuttable, credentials: connection.credentials, defaultNamespace: "default",
+            configuration: SimulatorHarness.clientConfiguration)
+        return (client, cuttable)
     }
 
     @Test func aWatchedChangeRunsTheTaskEarly() async throws {
         try await SimulatorHarness.withHarness { harness in
-            let client = try client(harness)
-            let log = PassLog()
-            let nodes = WatchedResource<Node>(
-                "nodes", configuration: ResourceCacheConfiguration(labelSelector: "kubernetes.io/os=windows"),
-                triggersRun: true)
-            let task = ProbeTask<ProbeA>(log: log, watched: [nodes.declaration])
-            let settings = TaskSettings(
-                section: "probe", enabled: true, interval: .seconds(3600), dryRun: false, options: ProbeConfiguration())
-            let store = try VigilanteStore(inMemory: ())
-            let scheduler = TaskScheduler(
-                registry: TaskRegistry(entries: [.init(settings: settings, task: AnyVigilanteTask(task))]),
-                leadership: FixedLeadership(), metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t")
-            ) { entry in
-                TaskContext(
-                    settings: entry.settings, client: client,
-                    caches: TaskCaches(
-                        declarations: entry.task.watchedResources, client: client, logger: Logger(label: "t")),
-                    store: store.namespace("probe"),
-                    events: EventRecorder(
-                        client: client, component: "t", instance: "t", clock: SystemClock(), logger: Logger(label: "t")),
-                    metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t"), clock: SystemClock())
+            try await using(try harness.adminClient()) { client in
+                let log = PassLog()
+                let nodes = WatchedResource<Node>(
+                    "nodes", configuration: ResourceCacheConfiguration(labelSelector: "kubernetes.io/os=windows"),
+                    triggersRun: true)
+                let task = ProbeTask<ProbeA>(log: log, watched: [nodes.declaration])
+                let settings = TaskSettings(
+                    section: "probe", enabled: true, interval: .seconds(3600), dryRun: false,
+                    options: ProbeConfiguration())
+                let store = try VigilanteStore(inMemory: ())
+                let scheduler = TaskScheduler(
+                    registry: TaskRegistry(entries: [.init(settings: settings, task: AnyVigilanteTask(task))]),
+                    leadership: FixedLeadership(), metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t")
+                ) { entry in
+                    TaskContext(
+                        settings: entry.settings, client: client,
+                        caches: TaskCaches(
+                            declarations: entry.task.watchedResources, client: client, logger: Logger(label: "t")),
+                        store: store.namespace("probe"),
+                        events: EventRecorder(
+                            client: client, component: "t", instance: "t", clock: SystemClock(),
+                            logger: Logger(label: "t")),
+                        metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t"), clock: SystemClock())
+                }
+                let run = Task { try await scheduler.run() }
+                defer { run.cancel() }
+                try await waitUntil("the first pass and a synced cache") {
+                    let ready = await scheduler.readinessChecks().allSatisfy(\.ok)
+                    return log.passes == 1 && ready
+                }
+                harness.simulator.addNode(name: "linux1", os: "linux")
+                harness.simulator.addNode(name: "win1", os: "windows")
+                try await waitUntil("an early pass after the Windows node appeared (interval is 1h)") {
+                    log.passes == 2
+                }
+                run.cancel()
+                _ = await run.result
             }
-            let run = Task { try await scheduler.run() }
-            defer { run.cancel() }
-            try await waitUntil("the first pass and a synced cache") {
-                let ready = await scheduler.readinessChecks().allSatisfy(\.ok)
-                return log.passes == 1 && ready
-            }
-            harness.simulator.addNode(name: "linux1", os: "linux")
-            harness.simulator.addNode(name: "win1", os: "windows")
-            try await waitUntil("an early pass after the Windows node appeared (interval is 1h)") { log.passes == 2 }
         }
     }
 
@@ -90,100 +92,113 @@ final class CuttableTransport: KubernetesTransport {
                     enabled: true, leaseName: "cops-vigilante", leaseNamespace: "default", identity: identity,
                     leaseDuration: .seconds(2), renewDeadline: .milliseconds(1500), retryPeriod: .milliseconds(250))
             }
-            let cuttable = CuttableTransport(base: try transport(harness))
+            let (firstClient, cuttable) = try cuttableClient(harness)
+            let secondClient = try harness.adminClient()
             let first = LeaderElector(
-                settings: settings("first"), client: try client(harness, cuttable: cuttable), clock: SystemClock(),
+                settings: settings("first"), client: firstClient, clock: SystemClock(),
                 metrics: NOOPMetricsHandler.instance, logger: Logger(label: "first"))
             let second = LeaderElector(
-                settings: settings("second"), client: try client(harness), clock: SystemClock(),
+                settings: settings("second"), client: secondClient, clock: SystemClock(),
                 metrics: NOOPMetricsHandler.instance, logger: Logger(label: "second"))
-            let runFirst = Task { try await first.run() }
-            try await waitUntil("the first elector leads") { first.isLeader }
-            let runSecond = Task { try await second.run() }
-            defer {
-                runFirst.cancel()
-                runSecond.cancel()
+            try await using(firstClient) { _ in
+                try await using(secondClient) { _ in
+                    let runFirst = Task { try await first.run() }
+                    try await waitUntil("the first elector leads") { first.isLeader }
+                    let runSecond = Task { try await second.run() }
+                    defer {
+                        runFirst.cancel()
+                        runSecond.cancel()
+                    }
+                    // While the first renews, the second never leads.
+                    for _ in 0..<20 {
+                        try await Task.sleep(for: .milliseconds(100))
+                        #expect(!second.isLeader)
+                        #expect(first.isLeader)
+                    }
+                    // The first "dies": it can no longer reach the server and never releases the lease.
+                    let killedAt = ContinuousClock.now
+                    cuttable.sever()
+                    try await waitUntil("the second takes over", timeout: .seconds(30)) { second.isLeader }
+                    let takeover = ContinuousClock.now - killedAt
+                    try await waitUntil("the first steps down") { !first.isLeader }
+                    // Takeover waits for the lease to expire: at least about leaseDuration, and not much more.
+                    #expect(takeover >= .milliseconds(1500), "took over after \(takeover), before the lease expired")
+                    #expect(takeover < .seconds(10), "took over only after \(takeover)")
+                    let lease = try await secondClient.get(Lease.self, name: "cops-vigilante", namespace: "default")
+                    #expect(lease.spec?.holderIdentity == "second")
+                    #expect(lease.spec?.leaseTransitions == 1)
+                    runFirst.cancel()
+                    runSecond.cancel()
+                    _ = await (runFirst.result, runSecond.result)
+                }
             }
-            // While the first renews, the second never leads.
-            for _ in 0..<20 {
-                try await Task.sleep(for: .milliseconds(100))
-                #expect(!second.isLeader)
-                #expect(first.isLeader)
-            }
-            // The first "dies": it can no longer reach the server and never releases the lease.
-            let killedAt = ContinuousClock.now
-            cuttable.sever()
-            try await waitUntil("the second takes over", timeout: .seconds(30)) { second.isLeader }
-            let takeover = ContinuousClock.now - killedAt
-            try await waitUntil("the first steps down") { !first.isLeader }
-            // Takeover waits for the lease to expire: at least about leaseDuration, and not much more.
-            #expect(takeover >= .milliseconds(1500), "took over after \(takeover), before the lease expired")
-            #expect(takeover < .seconds(10), "took over only after \(takeover)")
-            let lease = try await client(harness).get(Lease.self, name: "cops-vigilante", namespace: "default")
-            #expect(lease.spec?.holderIdentity == "second")
-            #expect(lease.spec?.leaseTransitions == 1)
         }
     }
 
     @Test func aLeaderReleasesTheLeaseOnShutdown() async throws {
         try await SimulatorHarness.withHarness { harness in
-            let elector = LeaderElector(
-                settings: Configuration.LeaderElectionSettings(
-                    enabled: true, leaseName: "vigilante", leaseNamespace: "default", identity: "me",
-                    leaseDuration: .seconds(15), renewDeadline: .seconds(10), retryPeriod: .milliseconds(200)),
-                client: try client(harness), clock: SystemClock(), metrics: NOOPMetricsHandler.instance,
-                logger: Logger(label: "t"))
-            let group = ServiceGroup(services: [elector], logger: Logger(label: "t"))
-            let run = Task { try await group.run() }
-            try await waitUntil("leading") { elector.isLeader }
-            await group.triggerGracefulShutdown()
-            try await run.value
-            #expect(!elector.isLeader)
-            let lease = try await client(harness).get(Lease.self, name: "vigilante", namespace: "default")
-            #expect(lease.spec?.holderIdentity == nil)
+            try await using(try harness.adminClient()) { client in
+                let elector = LeaderElector(
+                    settings: Configuration.LeaderElectionSettings(
+                        enabled: true, leaseName: "vigilante", leaseNamespace: "default", identity: "me",
+                        leaseDuration: .seconds(15), renewDeadline: .seconds(10), retryPeriod: .milliseconds(200)),
+                    client: client, clock: SystemClock(), metrics: NOOPMetricsHandler.instance,
+                    logger: Logger(label: "t"))
+                let group = ServiceGroup(services: [elector], logger: Logger(label: "t"))
+                let run = Task { try await group.run() }
+                try await waitUntil("leading") { elector.isLeader }
+                await group.triggerGracefulShutdown()
+                try await run.value
+                #expect(!elector.isLeader)
+                let lease = try await client.get(Lease.self, name: "vigilante", namespace: "default")
+                #expect(lease.spec?.holderIdentity == nil)
+            }
         }
     }
 
     @Test func dryRunMakesNoMutatingRequest() async throws {
         try await SimulatorHarness.withHarness { harness in
-            let client = try client(harness).readOnly()
-            harness.simulator.addNode(name: "win1", os: "windows")
-            harness.simulator.clearAccessLog()
-            let recorder = EventRecorder(
-                client: client, component: "t", instance: "t", clock: SystemClock(), logger: Logger(label: "t"))
-            await recorder.record(
-                on: ObjectReference(apiVersion: "v1", kind: "Node", name: "win1"), type: .normal, reason: "Test",
-                message: "hello")
-            await #expect(throws: KubernetesError.self) {
-                _ = try await client.patch(
-                    Node.self, name: "win1", mergePatch: ["metadata": ["annotations": ["a": "b"]]])
+            try await using(try harness.adminClient()) { admin in
+                let client = admin.readOnly()
+                harness.simulator.addNode(name: "win1", os: "windows")
+                harness.simulator.clearAccessLog()
+                let recorder = EventRecorder(
+                    client: client, component: "t", instance: "t", clock: SystemClock(), logger: Logger(label: "t"))
+                await recorder.record(
+                    on: ObjectReference(apiVersion: "v1", kind: "Node", name: "win1"), type: .normal, reason: "Test",
+                    message: "hello")
+                await #expect(throws: KubernetesError.self) {
+                    _ = try await client.patch(
+                        Node.self, name: "win1", mergePatch: ["metadata": ["annotations": ["a": "b"]]])
+                }
+                _ = try await client.list(Node.self)
+                let verbs = Set(harness.simulator.accessLog().map(\.verb))
+                #expect(verbs == ["list"])
             }
-            _ = try await client.list(Node.self)
-            let verbs = Set(harness.simulator.accessLog().map(\.verb))
-            #expect(verbs == ["list"])
         }
     }
 
     @Test func repeatedEventsBumpTheCountOfOneEvent() async throws {
         try await SimulatorHarness.withHarness { harness in
-            let client = try client(harness)
-            let uid = harness.simulator.addNode(name: "win1", os: "windows")
-            let recorder = EventRecorder(
-                client: client, component: "cops-vigilante", instance: "pod-1", clock: SystemClock(),
-                logger: Logger(label: "t"))
-            let node = ObjectReference(apiVersion: "v1", kind: "Node", name: "win1", uid: uid)
-            await recorder.record(on: node, type: .normal, reason: "SNATHealed", message: "healed")
-            await recorder.record(on: node, type: .normal, reason: "SNATHealed", message: "healed")
-            await recorder.record(on: node, type: .warning, reason: "SNATHealingFailed", message: "boom")
-            let events = try await client.list(Event.self, namespace: "default").items
-            #expect(events.count == 2)
-            let healed = try #require(events.first { $0.reason == "SNATHealed" })
-            #expect(healed.count == 2)
-            #expect(healed.type == "Normal")
-            #expect(healed.involvedObject.name == "win1")
-            #expect(healed.involvedObject.uid == uid)
-            #expect(healed.source?.component == "cops-vigilante")
-            #expect(events.first { $0.reason == "SNATHealingFailed" }?.type == "Warning")
+            try await using(try harness.adminClient()) { client in
+                let uid = harness.simulator.addNode(name: "win1", os: "windows")
+                let recorder = EventRecorder(
+                    client: client, component: "cops-vigilante", instance: "pod-1", clock: SystemClock(),
+                    logger: Logger(label: "t"))
+                let node = ObjectReference(apiVersion: "v1", kind: "Node", name: "win1", uid: uid)
+                await recorder.record(on: node, type: .normal, reason: "SNATHealed", message: "healed")
+                await recorder.record(on: node, type: .normal, reason: "SNATHealed", message: "healed")
+                await recorder.record(on: node, type: .warning, reason: "SNATHealingFailed", message: "boom")
+                let events = try await client.list(Event.self, namespace: "default").items
+                #expect(events.count == 2)
+                let healed = try #require(events.first { $0.reason == "SNATHealed" })
+                #expect(healed.count == 2)
+                #expect(healed.type == "Normal")
+                #expect(healed.involvedObject.name == "win1")
+                #expect(healed.involvedObject.uid == uid)
+                #expect(healed.source?.component == "cops-vigilante")
+                #expect(events.first { $0.reason == "SNATHealingFailed" }?.type == "Warning")
+            }
         }
     }
 }
