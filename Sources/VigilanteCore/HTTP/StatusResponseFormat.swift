@@ -11,7 +11,7 @@ enum StatusResponseFormat: Equatable {
 
     /// Why a format cannot be chosen.
     enum NegotiationError: Error, Equatable {
-        /// `pretty` has a value other than empty, `true`, `false`, `1` or `0`.
+        /// `pretty` has a value other than empty, `true`, `false`, `1` or `0` (lowercase, as documented).
         case invalidPretty(String)
     }
 
@@ -19,7 +19,7 @@ enum StatusResponseFormat: Equatable {
     init(accept: String?, pretty: String?) throws(NegotiationError) {
         var wantsPretty = false
         if let pretty {
-            switch pretty.lowercased() {
+            switch pretty {
             case "", "true", "1": wantsPretty = true
             case "false", "0": wantsPretty = false
             default: throw .invalidPretty(pretty)
