@@ -68,7 +68,7 @@ final class RunningStatusServer: Sendable {
         provider: some StatusProvider = FakeStatusProvider(),
         tls: Configuration.TLSSettings? = nil,
         registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-        limits: StatusServerLimits = StatusServerLimits(idleTimeout: .seconds(2), requestTimeout: .seconds(2))
+        limits: StatusServerLimits = StatusServerLimits(idleTimeout: .seconds(15), requestTimeout: .seconds(15))
     ) async throws -> RunningStatusServer {
         // Expected errors (broken certificates) would read like failures in the test output.
         var logger = Logger(label: "status-server-test")
