@@ -22,7 +22,8 @@ struct StatusServerMalformedRequestTests {
     func badRequestLines(request: String) async throws {
         let server = try await RunningStatusServer.start()
         let received = try await RawHTTPConnection.with(port: server.port) { connection in
-            try await connection.send(request)
+            // The server may answer and close before all of it is written.
+            try? await connection.send(request)
             return try await connection.readUntilClosed()
         }
         try expectCleanRejection(received)
@@ -30,7 +31,7 @@ struct StatusServerMalformedRequestTests {
         try await server.stop()
     }
 
-    @Test("Oversized headers and too many headers are rejected with 400 and a close")
+    @Test("Oversized headers and too many headers are rejected with 400 or a close")
     func headerLimits() async throws {
         let server = try await RunningStatusServer.start()
         let hugeValue = String(repeating: "a", count: 100 * 1024)
@@ -41,11 +42,19 @@ struct StatusServerMalformedRequestTests {
             "GET /tasks?\(hugeValue) HTTP/1.1\r\nHost: x\r\n\r\n",
         ] {
             let received = try await RawHTTPConnection.with(port: server.port) { connection in
-                try await connection.send(request)
+                // The server answers 400 and closes while the rest is still being written; the close
+                // may then reset the connection before the answer is read, so either is accepted.
+                try? await connection.send(request)
                 return try await connection.readUntilClosed()
             }
-            try expectCleanRejection(received, requireResponse: true)
+            try expectCleanRejection(received)
         }
+        // Small enough to be read in one go, so the answer is not lost to a reset: a 400 is sent.
+        let tooMany = try await RawHTTPConnection.with(port: server.port) { connection in
+            try await connection.send("GET /tasks HTTP/1.1\r\nHost: x\r\n\(manyHeaders)\r\n")
+            return try await connection.readResponse()
+        }
+        #expect(tooMany.status == 400)
         #expect(try await StatusClient.request(server.url("/tasks")).status == 200)
         try await server.stop()
     }
@@ -70,10 +79,15 @@ struct StatusServerMalformedRequestTests {
     @Test("A request head that never completes is closed by the idle timeout (slowloris)")
     func partialHead() async throws {
         let server = try await RunningStatusServer.start(
-            limits: StatusServerLimits(idleTimeout: .seconds(1), requestTimeout: .seconds(1)))
+            limits: StatusServerLimits(idleTimeout: .seconds(2), requestTimeout: .seconds(2)))
         let started = ContinuousClock.now
         let received = try await RawHTTPConnection.with(port: server.port) { connection in
-            try await connection.send("GET /tasks HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            do {
+                try await connection.send("GET /tasks HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            } catch {
+                // On a loaded machine the idle timeout may close the connection even before this write.
+                return Data()
+            }
             return try await connection.readUntilClosed(timeout: .seconds(60))
         }
         #expect(received.isEmpty)
@@ -155,11 +169,8 @@ struct StatusServerMalformedRequestTests {
     }
 
     /// Whatever arrived is either nothing (the connection was closed) or a 4xx response.
-    private func expectCleanRejection(_ received: Data, requireResponse: Bool = false) throws {
-        if received.isEmpty {
-            #expect(!requireResponse, "expected a response before the close")
-            return
-        }
+    private func expectCleanRejection(_ received: Data) throws {
+        if received.isEmpty { return }
         let statusLine = String(decoding: received.prefix(while: { $0 != UInt8(ascii: "\r") }), as: UTF8.self)
         let parts = statusLine.split(separator: " ")
         let status = try #require(parts.count >= 2 ? Int(parts[1]) : nil, "not a status line: \(statusLine)")
