@@ -40,6 +40,7 @@ struct RunCommand: AsyncParsableCommand {
             try await runtime.waitForAPIServer()
         } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            await runtime.shutdown()
             throw ExitCode(1)
         }
         do {

@@ -103,14 +103,31 @@ func waitFor(_ what: String, timeout: Duration = .seconds(60), _ condition: () a
     throw Timeout(description: "timed out after \(timeout) waiting for \(what)")
 }
 
-/// A scratch folder with a simulator, its kubeconfig, a config file and a store path.
+/// A scratch folder with a simulator, its kubeconfig, a config file and a store path. Every operator it
+/// starts is killed before the simulator stops, so no connection races the shutdown.
 struct EndToEndCluster {
     let simulator: ClusterSimulator
     let directory: String
     let kubeconfig: String
+    private let operators = OperatorList()
     var storePath: String { directory + "/store/vigilante.sqlite" }
 
-    static func start(configure: (inout SimulatorConfiguration) -> Void = { _ in }) async throws -> EndToEndCluster {
+    /// Runs `body` with a fresh cluster and always cleans up: operators killed, simulator stopped,
+    /// folder removed.
+    static func with(
+        configure: (inout SimulatorConfiguration) -> Void = { _ in }, _ body: (EndToEndCluster) async throws -> Void
+    ) async throws {
+        let cluster = try await start(configure: configure)
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+        await cluster.stop()
+    }
+
+    private static func start(configure: (inout SimulatorConfiguration) -> Void) async throws -> EndToEndCluster {
         var configuration = SimulatorConfiguration()
         configuration.podStartDelay = .milliseconds(100)
         configuration.podTerminationDelay = .milliseconds(200)
@@ -151,13 +168,26 @@ struct EndToEndCluster {
     }
 
     /// Starts the operator with `config`.
-    func startOperator(config: String, environment: [String: String] = [:]) throws -> OperatorProcess {
-        try OperatorProcess(
-            config: config, environment: environment, logPath: directory + "/operator-\(UUID().uuidString).log")
+    func startOperator(
+        config: String, arguments: [String] = [], environment: [String: String] = [:]
+    ) throws -> OperatorProcess {
+        let process = try OperatorProcess(
+            config: config, arguments: arguments, environment: environment,
+            logPath: directory + "/operator-\(UUID().uuidString).log")
+        operators.add(process)
+        return process
     }
 
     func stop() async {
+        operators.killAll()
         await simulator.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }
+}
+
+/// The operators a cluster started, to kill them all at the end.
+final class OperatorList: Sendable {
+    private let processes = Mutex<[OperatorProcess]>([])
+    func add(_ process: OperatorProcess) { processes.withLock { $0.append(process) } }
+    func killAll() { for process in processes.withLock({ $0 }) { process.stop() } }
 }

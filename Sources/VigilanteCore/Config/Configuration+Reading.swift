@@ -21,6 +21,8 @@ extension Configuration {
                 defaultDescription: "POD_NAMESPACE, else the service account's namespace, else default",
                 validate: validateDNSLabel) ?? operatorNamespace
 
+        var taskEnvironment = environment
+        taskEnvironment.configuredNamespace = namespace
         let tls = try root.section("tls", shorthandKey: "enabled") { (reader) throws(ConfigurationError) in
             TLSSettings(
                 enabled: try reader.bool(
@@ -127,7 +129,7 @@ extension Configuration {
                             summary: "Time between passes (plain integers are seconds).", integerSeconds: true)
                         let taskDryRun = try section.bool(
                             "dryRun", default: false, summary: "Report this task's actions instead of taking them.")
-                        let options = try type.init(reading: &section, environment: environment)
+                        let options = try type.init(reading: &section, environment: taskEnvironment)
                         return TaskSettings(
                             section: type.section, enabled: enabled, interval: interval,
                             dryRun: dryRun || taskDryRun, options: options)

@@ -67,9 +67,13 @@ public struct ConfigEnvironment: Sendable {
             hostName: ProcessInfo.processInfo.hostName)
     }
 
-    /// The operator's own namespace: `POD_NAMESPACE` (downward API), else the service account's
-    /// namespace file, else `default`.
+    /// The top-level `namespace` key once read, so task defaults follow it.
+    public var configuredNamespace: String?
+
+    /// The operator's own namespace: the top-level `namespace` key when set, else `POD_NAMESPACE`
+    /// (downward API), else the service account's namespace file, else `default`.
     public var operatorNamespace: String {
+        if let configuredNamespace { return configuredNamespace }
         if let namespace = variables["POD_NAMESPACE"], !namespace.isEmpty { return namespace }
         let file = serviceAccountDirectory + "/namespace"
         if let namespace = try? String(contentsOfFile: file, encoding: .utf8)

@@ -144,6 +144,12 @@ public final class OperatorRuntime: Sendable {
             isConfigurationError: false)
     }
 
+    /// Closes the client's connections, for an operator that never ran (``run()`` does it itself).
+    public func shutdown() async {
+        try? await client.shutdown()
+        try? store.close()
+    }
+
     /// Runs until SIGTERM/SIGINT (or cancellation), then stops scheduling, lets a running pass finish
     /// (bounded), releases the lease, and closes the store.
     public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {

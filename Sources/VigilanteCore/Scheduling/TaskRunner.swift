@@ -135,8 +135,13 @@ final class TaskRunner: Sendable {
 
     private func delay(after outcome: TaskOutcome?) -> Duration {
         if case .requeue(let after) = outcome { return after }
-        let interval = entry.settings.interval
-        return interval + interval * (configuration.jitterFactor * Double.random(in: 0..<1))
+        return Self.jitteredDelay(
+            interval: entry.settings.interval, jitterFactor: configuration.jitterFactor, unit: Double.random(in: 0..<1))
+    }
+
+    /// `interval × (1 + jitterFactor × unit)` for `unit` in [0, 1): never sooner than the interval.
+    static func jitteredDelay(interval: Duration, jitterFactor: Double, unit: Double) -> Duration {
+        interval + interval * (jitterFactor * unit)
     }
 
     /// Runs one pass with the timeout and records it; nil when it did not end with an outcome.

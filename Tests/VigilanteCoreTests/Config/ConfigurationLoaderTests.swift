@@ -130,6 +130,8 @@ func configError(_ yaml: String, variables: [String: String] = [:], flags: [Conf
         let options = try #require(snat.options(as: SNATConfiguration.self))
         #expect(options.healingDuration == .seconds(5400))
         #expect(options.namespace == "healers")
+        let (followsTopLevel, _) = try loadConfig("namespace: ops\n", variables: ["POD_NAMESPACE": "elsewhere"])
+        #expect(followsTopLevel.configuration.task("snat")?.options(as: SNATConfiguration.self)?.namespace == "ops")
         #expect(options.nodeSelector == "agentpool in (win22, win19),!excluded")
         #expect(options.backoffCap == .seconds(300))
     }
