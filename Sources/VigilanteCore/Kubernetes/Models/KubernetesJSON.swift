@@ -89,10 +89,17 @@ enum KubernetesTime {
 
     /// Formats a date in UTC with the given number of fraction digits (0 for `Time`, 6 for `MicroTime`).
     static func format(_ date: Date, fractionDigits: Int) -> String {
-        let interval = date.timeIntervalSince1970
-        let wholeSeconds = Int(interval.rounded(.down))
-        var days = wholeSeconds / 86_400
-        var secondOfDay = wholeSeconds % 86_400
+        // Round to whole microseconds first: a Double holding ~1.8e9 seconds is off by a few tenths of a
+        // microsecond, and truncating would turn .673807 into .673806.
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        var wholeSeconds = micros / 1_000_000
+        var microOfSecond = micros % 1_000_000
+        if microOfSecond < 0 {
+            microOfSecond += 1_000_000
+            wholeSeconds -= 1
+        }
+        var days = Int(wholeSeconds / 86_400)
+        var secondOfDay = Int(wholeSeconds % 86_400)
         if secondOfDay < 0 {
             secondOfDay += 86_400
             days -= 1
@@ -102,10 +109,10 @@ enum KubernetesTime {
             pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(secondOfDay / 3600, 2) + ":"
             + pad(secondOfDay % 3600 / 60, 2) + ":" + pad(secondOfDay % 60, 2)
         if fractionDigits > 0 {
-            var scale = 1
-            for _ in 0..<fractionDigits { scale *= 10 }
-            let fraction = min(Int(((interval - Double(wholeSeconds)) * Double(scale)).rounded(.down)), scale - 1)
-            text += "." + pad(fraction, fractionDigits)
+            let digits = min(fractionDigits, 6)
+            var divisor = 1
+            for _ in 0..<(6 - digits) { divisor *= 10 }
+            text += "." + pad(Int(microOfSecond) / divisor, digits)
         }
         return text + "Z"
     }
