@@ -111,7 +111,12 @@ public final class OperatorRuntime: Sendable {
                     logger: taskLogger),
                 metrics: metrics, logger: taskLogger, clock: clock)
         }
-        let reachabilityWindow = max(configuration.leaderElection.leaseDuration * 2, .seconds(60))
+        // A leader renews its lease every retryPeriod, so with leader election an API server silent for two
+        // lease durations is really gone; without it, only watches and passes talk to the server.
+        let reachabilityWindow =
+            elector != nil
+            ? configuration.leaderElection.leaseDuration * 2
+            : max(configuration.tasks.map(\.interval).max() ?? .seconds(30), .seconds(60))
         statusServer = StatusServer(
             http: configuration.http, tls: configuration.tls,
             provider: OperatorStatus(
