@@ -15,7 +15,11 @@ swift build --build-tests
 echo "== swift test"
 swift test --skip-build
 
-if [ -x scripts/check-simulator-fidelity.sh ]; then
-    echo "== simulator fidelity (replay-fixtures.py)"
-    scripts/check-simulator-fidelity.sh .build/debug/vigilante
-fi
+echo "== simulator fidelity (replay-fixtures.py against vigilante simulate)"
+bash scripts/check-simulator-fidelity.sh .build/debug/vigilante
+
+echo "== OpenAPI document and schemathesis against the status server"
+bash scripts/check-openapi.sh
+
+echo "== Helm chart"
+bash scripts/check-chart.sh
