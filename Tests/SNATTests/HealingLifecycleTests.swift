@@ -289,6 +289,25 @@ import VigilanteCore
         }
     }
 
+    @Test func theNodeSelectorNarrowsTheWindowsNodesHealed() async throws {
+        try await SNATTestEnvironment.with { env in
+            env.simulator.addNode(name: "akswin22000000", os: "windows", labels: ["agentpool": "win22"])
+            env.simulator.addNode(name: "akswin19000000", os: "windows", labels: ["agentpool": "win19"])
+            env.simulator.addNode(name: "akslinux000000", os: "linux", labels: ["agentpool": "win22"])
+            #expect(
+                SNATTask.windowsNodeSelector(narrowedBy: "agentpool=win22")
+                    == "kubernetes.io/os in (windows,Windows,WINDOWS),agentpool=win22")
+            env.selectedNodeLabels.withLock { $0 = ["agentpool": "win22"] }
+            let harness = try await env.harness(
+                try env.settings("nodeSelector: agentpool=win22", healingDuration: "1m"), store: try env.openStore())
+            try await healAll(env, harness)
+            #expect(env.healedAnnotation("akswin22000000") == "true")
+            #expect(env.healedAnnotation("akswin19000000") == nil)
+            #expect(env.healedAnnotation("akslinux000000") == nil)
+            #expect(await harness.status().nodes.map(\.name) == ["akswin22000000"])
+        }
+    }
+
     @Test func noNodeHasTwoRunningHealerPodsAfterAPassEvenWithoutWaitingForTheCache() async throws {
         try await SNATTestEnvironment.with { env in
             let nodes = (0..<4).map { "akswin00000\($0)" }

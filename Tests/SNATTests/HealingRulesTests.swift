@@ -153,6 +153,34 @@ import VigilanteCore
             ])
     }
 
+    @Test func tolerationsAndPriorityClassComeFromTheConfigurationAndTheOriginalKeyStillWorks() throws {
+        let configured = try SNATConfigurationFixture.load(
+            """
+            namespace: healers
+            image: registry.example/pause:3.10
+            priorityClassName: system-node-critical
+            tolerations:
+              - key: sku
+                operator: Equal
+                value: gpu
+                effect: NoSchedule
+            """)
+        let pod = HealerPodSpec(configuration: configured).pod(for: Node(metadata: ObjectMeta(name: "n", uid: "u")))
+        #expect(pod.metadata.namespace == "healers")
+        #expect(pod.spec?.containers.first?.image == "registry.example/pause:3.10")
+        #expect(pod.spec?.priorityClassName == "system-node-critical")
+        #expect(
+            pod.spec?.tolerations == [Toleration(key: "sku", operator: "Equal", value: "gpu", effect: "NoSchedule")])
+
+        let original = try SNATConfigurationFixture.load(
+            """
+            healing_pod_tolerations:
+              - key: os
+                operator: Exists
+            """)
+        #expect(original.tolerations == [Toleration(key: "os", operator: "Exists")])
+    }
+
     @Test func longNodeNamesGiveValidLabelValuesAndNamePrefixes() {
         let long = "aks-windowspool-" + String(repeating: "verylongsegment.", count: 6) + "node000001"
         #expect(long.count > 63)

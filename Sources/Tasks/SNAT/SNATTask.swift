@@ -177,7 +177,8 @@ public struct SNATTask: VigilanteTask {
     /// The next pass is due when the first node needs one: its next pod, its window's end or its retry.
     private func nextPass(records: some Collection<NodeHealingRecord>, now: Date) -> TaskOutcome {
         guard let next = records.compactMap({ rules.nextWake(for: $0, now: now) }).min() else { return .done }
-        let delay = Duration.seconds(next.timeIntervalSince(now))
+        // Whole milliseconds: dates carry binary fractions of a second.
+        let delay = Duration.milliseconds(Int64((next.timeIntervalSince(now) * 1000).rounded()))
         guard delay <= rules.podInterval else { return .done }
         return .requeue(after: max(delay, .milliseconds(100)))
     }

@@ -23,6 +23,8 @@ final class SNATTestEnvironment: Sendable {
     let metrics = RecordingMetrics()
     let events: RecordingEvents
     private let harnesses = Mutex<[TaskHarness<SNATTask>]>([])
+    /// Labels a node needs to be selected (a test's `nodeSelector`), for ``settle(_:)``.
+    let selectedNodeLabels = Mutex<[String: String]>([:])
 
     private init(
         simulator: ClusterSimulator, client: KubernetesClient, transport: NodeFailureTransport, directory: String
@@ -31,7 +33,8 @@ final class SNATTestEnvironment: Sendable {
         self.client = client
         self.transport = transport
         self.directory = directory
-        clock = ManualClock(now: Date())
+        // Now, in whole seconds, so that the dates the tests compute are exact.
+        clock = ManualClock(now: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)))
         events = RecordingEvents(
             forwardingTo: EventRecorder(
                 client: client, component: "cops-vigilante", instance: "test", clock: clock,
@@ -181,10 +184,12 @@ final class SNATTestEnvironment: Sendable {
         let nodeCache = harness.context.caches.cache(harness.task.windowsNodes)
         let podCache = harness.context.caches.cache(harness.task.healerPods)
         let settled = try await eventually {
+            let selected = selectedNodeLabels.withLock { $0 }
             let expectedNodes = Set(
                 simulator.nodeNames().compactMap { name -> String? in
                     guard let node = simulator.node(name),
-                        node["metadata"]?["labels"]?["kubernetes.io/os"]?.stringValue?.lowercased() == "windows"
+                        node["metadata"]?["labels"]?["kubernetes.io/os"]?.stringValue?.lowercased() == "windows",
+                        selected.allSatisfy({ node["metadata"]?["labels"]?[$0.key]?.stringValue == $0.value })
                     else { return nil }
                     return Self.describe(
                         name: name, uid: node["metadata"]?["uid"]?.stringValue,
