@@ -23,3 +23,6 @@ bash scripts/check-openapi.sh
 
 echo "== Helm chart"
 bash scripts/check-chart.sh
+
+echo "== RBAC truth: the chart grants exactly what the end-to-end run used"
+bash scripts/check-rbac-coverage.sh

@@ -18,6 +18,24 @@ import Testing
         }
     }
 
+    /// Where the happy path leaves every (verb, group, resource, namespace) the operator used, for
+    /// scripts/check-rbac-coverage.sh to compare with the chart's RBAC.
+    static let observedPermissionsPath = FileManager.default.temporaryDirectory
+        .appendingPathComponent("vigilante-e2e-observed-permissions.tsv").path
+
+    static func writeObservedPermissions(_ log: [AccessLogEntry]) throws {
+        let lines = Set(
+            log.filter { !$0.resource.isEmpty && $0.code != 401 }.map { entry in
+                [
+                    entry.verb, entry.group.isEmpty ? "core" : entry.group, entry.resource, entry.namespace ?? "*",
+                    entry.name ?? "*",
+                ]
+                .joined(separator: "\t")
+            })
+        try (lines.sorted().joined(separator: "\n") + "\n").write(
+            toFile: observedPermissionsPath, atomically: true, encoding: .utf8)
+    }
+
     static func pods(_ simulator: ClusterSimulator, on node: String) -> [JSONValue] {
         simulator.pods().filter { $0["spec"]?["nodeName"]?.stringValue == node }
     }
@@ -67,6 +85,7 @@ import Testing
             // Events were recorded for the nodes.
             let events = simulator.accessLog().filter { $0.resource == "events" && $0.verb == "create" }
             #expect(events.count >= 2)
+            try Self.writeObservedPermissions(simulator.accessLog())
         }
     }
 
