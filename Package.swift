@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "vigilante", targets: ["vigilante"]),
+        .executable(name: "vigilante-bench", targets: ["vigilante-bench"]),
         .library(name: "VigilanteCore", targets: ["VigilanteCore"]),
         .library(name: "ClusterSimulator", targets: ["ClusterSimulator"]),
     ],
@@ -68,6 +69,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        .executableTarget(
+            name: "vigilante-bench",
+            dependencies: [
+                "ClusterSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .testTarget(
