@@ -48,6 +48,11 @@ let package = Package(
             path: "Sources/Tasks/SNAT"
         ),
         .target(
+            name: "EvictedPodCleanup",
+            dependencies: ["VigilanteCore"],
+            path: "Sources/Tasks/EvictedPodCleanup"
+        ),
+        .target(
             name: "ClusterSimulator",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -64,6 +69,7 @@ let package = Package(
             dependencies: [
                 "VigilanteCore",
                 "SNAT",
+                "EvictedPodCleanup",
                 "ClusterSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -95,6 +101,10 @@ let package = Package(
         .testTarget(
             name: "SNATTests",
             dependencies: ["SNAT", "VigilanteCore", "ClusterSimulator"]
+        ),
+        .testTarget(
+            name: "EvictedPodCleanupTests",
+            dependencies: ["EvictedPodCleanup", "VigilanteCore", "ClusterSimulator"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -1,9 +1,11 @@
+import EvictedPodCleanup
 import SNAT
 import VigilanteCore
 
 /// Every task this binary ships, in the order they are listed and run. Adding a task adds one line here.
 let registeredTasks: [TaskType] = [
-    TaskType(SNATTask.self)
+    TaskType(SNATTask.self),
+    TaskType(EvictedPodCleanupTask.self),
 ]
 
 /// The configuration sections of the registered tasks.

@@ -1,0 +1,31 @@
+import Metrics
+
+// snippet:metrics
+/// The task's metrics, made on the factory the core hands the task.
+///
+/// - `vigilante_evicted_pods_deleted_total`: evicted pods deleted.
+/// - `vigilante_evicted_pods_delete_errors_total`: deletions that failed (404s are not errors).
+/// - `vigilante_evicted_pods`: evicted pods seen by the last pass.
+/// - `vigilante_evicted_pods_skipped{rule}`: evicted pods the last pass kept, per rule.
+struct EvictedPodCleanupMetrics {
+    let factory: any MetricsFactory
+
+    func deleted(_ count: Int) {
+        guard count > 0 else { return }
+        Counter(label: "vigilante_evicted_pods_deleted_total", factory: factory).increment(by: Int64(count))
+    }
+
+    func deleteFailed(_ count: Int) {
+        guard count > 0 else { return }
+        Counter(label: "vigilante_evicted_pods_delete_errors_total", factory: factory).increment(by: Int64(count))
+    }
+
+    func lastPass(evicted: Int, skipped: SkipCounts) {
+        Gauge(label: "vigilante_evicted_pods", factory: factory).record(evicted)
+        for rule in SkipRule.allCases {
+            Gauge(label: "vigilante_evicted_pods_skipped", dimensions: [("rule", rule.rawValue)], factory: factory)
+                .record(skipped[rule])
+        }
+    }
+}
+// end-snippet
