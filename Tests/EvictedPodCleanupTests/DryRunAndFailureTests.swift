@@ -77,7 +77,8 @@ import VigilanteCore
             try await env.addEvictedPod("a", evictedAgo: .seconds(3 * 60 * 60))
             try await env.addEvictedPod("b", evictedAgo: .seconds(2 * 60 * 60))
             env.simulator.addToken("reader-token", user: "reader")
-            env.simulator.allow(user: "reader", verbs: ["list", "watch"], group: "", resources: ["pods"], namespace: nil)
+            env.simulator.allow(
+                user: "reader", verbs: ["list", "watch"], group: "", resources: ["pods"], namespace: nil)
             let reader = try await env.harness(try env.settings(), client: try await env.client(token: "reader-token"))
             let outcome = try await env.pass(reader)
             guard case .failed(let message) = outcome else {

@@ -77,7 +77,8 @@ import VigilanteCore
     /// cluster-wide, events create (and patch, when the recorder counts a repeated event).
     @Test func requestsStayWithinTheChartRules() async throws {
         try await CleanupTestEnvironment.with { env in
-            let job = OwnerReference(apiVersion: "batch/v1", kind: "Job", name: "nightly", uid: "job-uid", controller: true)
+            let job = OwnerReference(
+                apiVersion: "batch/v1", kind: "Job", name: "nightly", uid: "job-uid", controller: true)
             try await env.addEvictedPod("nightly-abc", namespace: "batch", owner: job)
             try await env.addEvictedPod("web-1", namespace: "web")
             env.simulator.clearAccessLog()

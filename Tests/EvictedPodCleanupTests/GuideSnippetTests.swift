@@ -103,7 +103,9 @@ import VigilanteCore
         #expect(keys.count == 8)
         for key in keys {
             #expect(document.contains("`\(key.path)`"), "docs/configuration.md lacks \(key.path)")
-            #expect(document.contains("`\(key.environmentVariable)`"), "docs/configuration.md lacks \(key.environmentVariable)")
+            #expect(
+                document.contains("`\(key.environmentVariable)`"),
+                "docs/configuration.md lacks \(key.environmentVariable)")
         }
     }
 }

@@ -108,7 +108,8 @@ public struct EvictedPodCleanupTask: VigilanteTask {
             dryRun: context.dryRun, minAge: rules.minAge.configText, lastRunAt: now, evictedPods: plan.evicted,
             deletedLastRun: pass.deleted, wouldDeleteLastRun: pass.wouldDelete, deletedTotal: totals.deletedTotal,
             alreadyGoneLastRun: pass.alreadyGone, failedLastRun: pass.failed, skippedLastRun: plan.skipped,
-            lastError: totals.lastError, lastErrorAt: totals.lastErrorAt, lastPassActions: Array(pass.actions.prefix(100)),
+            lastError: totals.lastError, lastErrorAt: totals.lastErrorAt,
+            lastPassActions: Array(pass.actions.prefix(100)),
             lastPassActionCount: pass.actions.count)
         memory.status.withLock { $0 = status }
     }

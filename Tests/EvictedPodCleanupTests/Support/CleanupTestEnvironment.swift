@@ -93,8 +93,6 @@ final class CleanupTestEnvironment: Sendable {
         let file = directory + "/evicted-pod-cleanup-config-\(UUID().uuidString).yaml"
         let text = """
             tasks:
-              snat:
-                enabled: false
               evictedPodCleanup:
                 enabled: true
             \(extra.split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
