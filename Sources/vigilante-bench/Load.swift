@@ -13,7 +13,17 @@ struct OriginalReplay {
     /// Runs ticks at 0, 30 s, 60 s… while inside `window`; returns the bytes received.
     func run(for window: Duration) async throws -> Int {
         let client = Clients.make(connections: 2)
-        defer { try? client.syncShutdown() }
+        do {
+            let bytes = try await ticks(client, window: window)
+            try await client.shutdown()
+            return bytes
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    private func ticks(_ client: HTTPClient, window: Duration) async throws -> Int {
         let start = ContinuousClock.now
         var bytes = 0
         var tick = 0
