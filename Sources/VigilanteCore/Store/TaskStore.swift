@@ -51,7 +51,8 @@ public struct TaskStore: Sendable {
 
     static func decode<T: Decodable>(_ type: T.Type, _ text: String) throws -> T {
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .secondsSince1970
+        // A Date is its timeIntervalSinceReferenceDate: stored as is, it reads back exactly equal.
+        decoder.dateDecodingStrategy = .deferredToDate
         return try decoder.decode(type, from: Data(text.utf8))
     }
 }
@@ -64,7 +65,7 @@ public struct TaskStoreTransaction {
     /// Saves (inserts or replaces) one record.
     public func save<T: Encodable>(_ value: T, collection: String, key: String) throws {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .secondsSince1970
+        encoder.dateEncodingStrategy = .deferredToDate
         encoder.outputFormatting = .sortedKeys
         let text = String(decoding: try encoder.encode(value), as: UTF8.self)
         try db.execute(
