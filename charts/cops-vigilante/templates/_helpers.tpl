@@ -77,9 +77,13 @@ binary (`vigilante config check`) and by values.schema.json.
 {{- end -}}
 {{- $_ := set $snat "enabled" .Values.tasks.snat.enabled -}}
 {{- $_ := set $tasks "snat" $snat -}}
-{{- if .Values.tasks.evictedPodCleanup.enabled -}}
-{{- fail "tasks.evictedPodCleanup.enabled: the vigilante binary does not ship the evictedPodCleanup task yet (`vigilante tasks` does not list it); leave it false" -}}
+{{- $cleanupEnabled := and .Values.tasks.evictedPodCleanup .Values.tasks.evictedPodCleanup.enabled | default false -}}
+{{- $cleanup := default (dict) (index $tasks "evictedPodCleanup") -}}
+{{- if and (hasKey $cleanup "enabled") (ne (index $cleanup "enabled") $cleanupEnabled) -}}
+{{- fail (printf "config.tasks.evictedPodCleanup.enabled (%v) contradicts tasks.evictedPodCleanup.enabled (%v): set only tasks.evictedPodCleanup.enabled, which also grants the task's RBAC" (index $cleanup "enabled") $cleanupEnabled) -}}
 {{- end -}}
+{{- $_ := set $cleanup "enabled" $cleanupEnabled -}}
+{{- $_ := set $tasks "evictedPodCleanup" $cleanup -}}
 {{- $_ := set $cfg "tasks" $tasks -}}
 {{- $le := default (dict) (index $cfg "leaderElection") -}}
 {{- if not (hasKey $le "leaseName") -}}
