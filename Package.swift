@@ -98,13 +98,23 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .target(
+            name: "TaskTestSupport",
+            dependencies: [
+                "VigilanteCore",
+                "ClusterSimulator",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TaskTestSupport"
+        ),
         .testTarget(
             name: "SNATTests",
-            dependencies: ["SNAT", "VigilanteCore", "ClusterSimulator"]
+            dependencies: ["SNAT", "VigilanteCore", "ClusterSimulator", "TaskTestSupport"]
         ),
         .testTarget(
             name: "EvictedPodCleanupTests",
-            dependencies: ["EvictedPodCleanup", "VigilanteCore", "ClusterSimulator"]
+            dependencies: ["EvictedPodCleanup", "VigilanteCore", "ClusterSimulator", "TaskTestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -3,6 +3,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import Synchronization
+import TaskTestSupport
 import Testing
 import VigilanteCore
 
@@ -35,26 +36,12 @@ final class CleanupTestEnvironment: Sendable {
     }
 
     static func start() async throws -> CleanupTestEnvironment {
-        var configuration = SimulatorConfiguration()
-        configuration.port = 0
-        configuration.podStartDelay = .milliseconds(20)
-        configuration.podTerminationDelay = .milliseconds(20)
-        let simulator = try await ClusterSimulator.start(configuration)
-        let directory = NSTemporaryDirectory() + "evicted-pod-cleanup-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let kubeconfig = directory + "/kubeconfig"
-        try simulator.writeKubeconfig(to: kubeconfig)
-        let connection = try ConnectionResolver(kubeconfigPath: kubeconfig, environment: [:]).resolve()
+        let test = try await TestSimulator.start(prefix: "evicted-pod-cleanup-tests", namespaces: namespaces)
+        let simulator = test.simulator
+        let directory = test.directory
         let transport = InterceptingTransport(
-            inner: try AsyncHTTPClientTransport(
-                connection: connection, connectTimeout: .seconds(5), logger: Logger(label: "test")),
-            adminToken: simulator.configuration.adminToken)
-        let client = KubernetesClient(
-            transport: transport, credentials: connection.credentials, defaultNamespace: connection.namespace,
-            logger: Logger(label: "test.kubernetes"))
-        for namespace in namespaces {
-            simulator.create(apiVersion: "v1", resource: "namespaces", ["metadata": ["name": .string(namespace)]])
-        }
+            inner: try test.transport(), adminToken: simulator.configuration.adminToken)
+        let client = test.client(over: transport)
         return CleanupTestEnvironment(simulator: simulator, client: client, transport: transport, directory: directory)
     }
 

@@ -3,6 +3,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import Synchronization
+import TaskTestSupport
 import Testing
 import VigilanteCore
 
@@ -42,23 +43,11 @@ final class SNATTestEnvironment: Sendable {
     }
 
     static func start() async throws -> SNATTestEnvironment {
-        var configuration = SimulatorConfiguration()
-        configuration.port = 0
-        configuration.podStartDelay = .milliseconds(20)
-        configuration.podTerminationDelay = .milliseconds(20)
-        let simulator = try await ClusterSimulator.start(configuration)
-        let directory = NSTemporaryDirectory() + "snat-tests-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let kubeconfig = directory + "/kubeconfig"
-        try simulator.writeKubeconfig(to: kubeconfig)
-        let connection = try ConnectionResolver(kubeconfigPath: kubeconfig, environment: [:]).resolve()
-        let transport = NodeFailureTransport(
-            inner: try AsyncHTTPClientTransport(
-                connection: connection, connectTimeout: .seconds(5), logger: Logger(label: "test")))
-        let client = KubernetesClient(
-            transport: transport, credentials: connection.credentials, defaultNamespace: connection.namespace,
-            logger: Logger(label: "test.kubernetes"))
-        simulator.create(apiVersion: "v1", resource: "namespaces", ["metadata": ["name": .string(namespace)]])
+        let test = try await TestSimulator.start(prefix: "snat-tests", namespaces: [namespace])
+        let transport = NodeFailureTransport(inner: try test.transport())
+        let simulator = test.simulator
+        let directory = test.directory
+        let client = test.client(over: transport)
         return SNATTestEnvironment(simulator: simulator, client: client, transport: transport, directory: directory)
     }
 
@@ -319,61 +308,5 @@ final class RecordingEvents: EventRecording {
             $0.append(Recorded(node: object.name ?? "", type: type.rawValue, reason: reason, message: message))
         }
         await forward?.record(on: object, type: type, reason: reason, message: message)
-    }
-}
-
-/// A swift-metrics factory that keeps counter totals, gauge values and timer samples.
-final class RecordingMetrics: MetricsFactory, Sendable {
-    private let values = Mutex<(counters: [String: Int64], gauges: [String: Double], timers: [String: [Int64]])>(
-        ([:], [:], [:]))
-
-    static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
-        label + dimensions.sorted { $0.0 < $1.0 }.map { "|\($0.0)=\($0.1)" }.joined()
-    }
-
-    func counter(_ label: String, _ dimensions: [(String, String)] = []) -> Int64 {
-        values.withLock { $0.counters[Self.key(label, dimensions)] ?? 0 }
-    }
-
-    func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> Double? {
-        values.withLock { $0.gauges[Self.key(label, dimensions)] }
-    }
-
-    func timerSamples(_ label: String, _ dimensions: [(String, String)] = []) -> [Int64] {
-        values.withLock { $0.timers[Self.key(label, dimensions)] ?? [] }
-    }
-
-    func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
-        Handler(key: Self.key(label, dimensions), metrics: self)
-    }
-
-    func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
-        Handler(key: Self.key(label, dimensions), metrics: self)
-    }
-
-    func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
-        Handler(key: Self.key(label, dimensions), metrics: self)
-    }
-
-    func destroyCounter(_ handler: any CounterHandler) {}
-    func destroyRecorder(_ handler: any RecorderHandler) {}
-    func destroyTimer(_ handler: any TimerHandler) {}
-
-    private final class Handler: CounterHandler, RecorderHandler, TimerHandler, Sendable {
-        let key: String
-        let metrics: RecordingMetrics
-
-        init(key: String, metrics: RecordingMetrics) {
-            self.key = key
-            self.metrics = metrics
-        }
-
-        func increment(by amount: Int64) { metrics.values.withLock { $0.counters[key, default: 0] += amount } }
-        func reset() { metrics.values.withLock { $0.counters[key] = 0 } }
-        func record(_ value: Int64) { record(Double(value)) }
-        func record(_ value: Double) { metrics.values.withLock { $0.gauges[key] = value } }
-        func recordNanoseconds(_ duration: Int64) {
-            metrics.values.withLock { $0.timers[key, default: []].append(duration) }
-        }
     }
 }
