@@ -25,6 +25,8 @@ public final class LeaderElector: Service, Leadership {
         var observedAt: ContinuousClock.Instant = .now
         var lastRenewal: ContinuousClock.Instant?
         var lastError: String?
+        /// The lease as this instance last wrote it, so a leader renews with one UPDATE (no GET).
+        var heldLease: Lease?
     }
 
     /// Creates an elector; nothing happens until ``run()``.
@@ -108,6 +110,7 @@ public final class LeaderElector: Service, Leadership {
 
     /// One attempt; true when this instance holds the lease afterwards.
     func tryAcquireOrRenew() async -> Bool {
+        if isLeader, await renewHeldLease() { return true }
         let now = clock.now()
         let leaseSeconds = Int(settings.leaseDuration.seconds.rounded(.up))
         do {
@@ -126,6 +129,7 @@ public final class LeaderElector: Service, Leadership {
                             acquireTime: MicroTime(now), renewTime: MicroTime(now), leaseTransitions: 0)),
                     namespace: settings.leaseNamespace)
                 observe(created.spec)
+                state.withLock { $0.heldLease = created }
                 return true
             }
             let spec = lease.spec ?? LeaseSpec()
@@ -150,11 +154,38 @@ public final class LeaderElector: Service, Leadership {
             let proposal = updated
             let stored = try await withDeadline(settings.renewDeadline) { try await self.client.update(proposal) }
             observe(stored.spec)
-            state.withLock { $0.lastError = nil }
+            state.withLock {
+                $0.lastError = nil
+                $0.heldLease = stored
+            }
             return true
         } catch {
             state.withLock { $0.lastError = "\(error)" }
             logger.warning("lease attempt failed", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// The leader's renewal: one UPDATE of the lease it last wrote, guarded by that resourceVersion. Any
+    /// failure (a 409 when someone else wrote the lease, a transport error) falls back to the full
+    /// GET-then-decide path of ``tryAcquireOrRenew()``.
+    private func renewHeldLease() async -> Bool {
+        guard var lease = state.withLock({ $0.heldLease }), var spec = lease.spec,
+            spec.holderIdentity == settings.identity
+        else { return false }
+        spec.renewTime = MicroTime(clock.now())
+        lease.spec = spec
+        let proposal = lease
+        do {
+            let stored = try await withDeadline(settings.renewDeadline) { try await self.client.update(proposal) }
+            observe(stored.spec)
+            state.withLock {
+                $0.lastError = nil
+                $0.heldLease = stored
+            }
+            return true
+        } catch {
+            state.withLock { $0.heldLease = nil }
             return false
         }
     }

@@ -147,6 +147,12 @@ final class CuttableTransport: KubernetesTransport {
                 let group = ServiceGroup(services: [elector], logger: Logger(label: "t"))
                 let run = Task { try await group.run() }
                 try await waitUntil("leading") { elector.isLeader }
+                // A leader renews with one UPDATE per retry period, without reading the lease first.
+                harness.simulator.clearAccessLog()
+                try await waitUntil("three renewals") {
+                    harness.simulator.accessLog().filter { $0.resource == "leases" && $0.verb == "update" }.count >= 3
+                }
+                #expect(!harness.simulator.accessLog().contains { $0.resource == "leases" && $0.verb == "get" })
                 await group.triggerGracefulShutdown()
                 try await run.value
                 #expect(!elector.isLeader)
