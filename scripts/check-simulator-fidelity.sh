@@ -68,5 +68,7 @@ if [[ -f "$skip_file" ]]; then
     fi
 fi
 
+# Watches may stay open up to 15 s (the tool's default cap is 4 s): on a loaded 2-core machine the
+# simulated kubelet's pod transitions behind the recorded watch events can take longer than 4 s.
 python3 "$replay" --server "https://127.0.0.1:$port" --token "$token" --cacert "$work/ca.crt" \
-    --sa-token auto "${skip_args[@]}" "$@"
+    --sa-token auto --watch-timeout 15 "${skip_args[@]}" "$@"

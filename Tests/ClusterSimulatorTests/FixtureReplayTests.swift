@@ -15,6 +15,8 @@ struct FixtureReplayTests {
             var arguments = [
                 RepositoryPaths.replayTool.path, "--server", cluster.simulator.baseURL, "--token",
                 cluster.simulator.configuration.adminToken, "--cacert", caFile.path, "--sa-token", "auto",
+                // Room for the simulated kubelet on a loaded machine (the tool's default cap is 4 s).
+                "--watch-timeout", "15",
             ]
             if let skip = FidelitySkipList.regex() { arguments += ["--skip", skip] }
             let result = try await Subprocess.run("/usr/bin/env", ["python3"] + arguments)

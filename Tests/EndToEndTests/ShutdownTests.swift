@@ -9,10 +9,12 @@ import Testing
             let process = try cluster.startOperator(config: try cluster.writeConfig())
             defer { process.stop() }
             try await waitFor("the operator to be ready") { try await process.get("/readyz")?.status == 200 }
-            let lease = cluster.simulator.object(
-                apiVersion: "coordination.k8s.io/v1", resource: "leases", namespace: "vigilante", name: "cops-vigilante"
-            )
-            #expect(lease?["spec"]?["holderIdentity"]?.stringValue?.isEmpty == false)
+            try await waitFor("the operator to hold the lease") {
+                let lease = cluster.simulator.object(
+                    apiVersion: "coordination.k8s.io/v1", resource: "leases", namespace: "vigilante",
+                    name: "cops-vigilante")
+                return lease?["spec"]?["holderIdentity"]?.stringValue?.isEmpty == false
+            }
             let started = ContinuousClock.now
             process.send(SIGTERM)
             let status = try await process.waitForExit(timeout: .seconds(30))

@@ -76,8 +76,10 @@ public final class LeaderElector: Service, Leadership {
                 try? await Task.sleep(for: wait)
             }
         }
-        if isLeader { await release() }
+        // Also when not (yet) leading: an acquisition may have reached the server just as shutdown began.
+        // release() gives the lease up only if the server says this identity holds it.
         setLeader(false)
+        await release()
     }
 
     private func update(afterAttemptSucceeded renewed: Bool) {

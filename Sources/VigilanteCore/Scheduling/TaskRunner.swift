@@ -27,6 +27,8 @@ final class TaskRunner: Sendable {
         var history: [TaskStatusEntry.Run] = []
         var currentPass: Task<TaskOutcome, any Error>?
         var debouncePending = false
+        /// The task's status as of the end of its last pass; `/tasks` serves it without recomputing.
+        var detailsAfterLastPass: RawJSON?
     }
 
     init(
@@ -224,6 +226,9 @@ final class TaskRunner: Sendable {
             }
         }
         metrics.record(outcome: label, duration: elapsed, succeeded: !failed && label != "cancelled", at: finishedAt)
+        // Computed once per pass, not once per `/tasks` request: a status over thousands of nodes is costly.
+        let details = await task.status(context)
+        state.withLock { $0.detailsAfterLastPass = details }
         return outcome
     }
 
@@ -241,10 +246,13 @@ final class TaskRunner: Sendable {
         } else {
             taskState = .idle
         }
+        var details = snapshot.detailsAfterLastPass
+        if details == nil { details = await entry.task.status(context) }
         return TaskStatusEntry(
             name: name, enabled: enabled, interval: entry.settings.interval.configText, state: taskState,
             lastRun: snapshot.history.last, nextRunAt: taskState == .idle ? snapshot.nextRunAt : nil,
-            runs: snapshot.runs, failures: snapshot.failures, details: await entry.task.status(context))
+            runs: snapshot.runs, failures: snapshot.failures,
+            details: details ?? .null)
     }
 
     /// Past runs, oldest first.
