@@ -2,6 +2,7 @@ import ClusterSimulator
 import Foundation
 import Synchronization
 import Testing
+import VigilanteCore
 
 /// The real binary heals Windows nodes of a simulated cluster over HTTPS with token auth.
 @Suite struct HealingEndToEndTests {
@@ -147,12 +148,5 @@ import Testing
             }
             #expect(annotationWrites.count == nodes.count, "node patches: \(annotationWrites)")
         }
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

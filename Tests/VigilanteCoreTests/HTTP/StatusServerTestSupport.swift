@@ -180,14 +180,9 @@ struct StatusServerTestFiles {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; no fixed sleeps.
+/// Polls `condition` until it holds or `timeout` passes (a thrown error counts as not yet); no fixed sleeps.
 func eventually(
     timeout: Duration = .seconds(60), interval: Duration = .milliseconds(50), _ condition: () async throws -> Bool
 ) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return true }
-        try await Task.sleep(for: interval)
-    }
-    return try await condition()
+    try await pollUntil(timeout: timeout, interval: interval) { (try? await condition()) == true }
 }
