@@ -13,7 +13,11 @@ public enum SNATNodePhase: String, Codable, Sendable, CaseIterable {
     case notReady
 }
 
-/// The SNAT task's part of `GET /tasks`: every Windows node the task sees, and totals per phase.
+/// The SNAT task's part of `GET /tasks`: totals per phase over every Windows node the task sees, and the
+/// nodes that are not healed (healing, in backoff or not Ready) one by one.
+///
+/// Healed nodes are left alone, so they are counted, not listed: a cluster of thousands of healed nodes
+/// keeps its status small (`kubectl get nodes -l cops-vigilante-snat-node-healed=true` lists them).
 public struct SNATStatus: Encodable, Sendable {
     /// Whether the task only reports what it would do.
     public var dryRun: Bool
@@ -23,7 +27,7 @@ public struct SNATStatus: Encodable, Sendable {
     public var asOf: Date
     /// Nodes per phase.
     public var totals: SNATPhaseTotals
-    /// Every Windows node, by name.
+    /// Every Windows node that is not healed, by name.
     public var nodes: [SNATNodeStatus]
     /// What the last pass did (in dry-run: what it would have done), at most 100 entries.
     public var lastPassActions: [String]
@@ -90,7 +94,7 @@ public struct SNATNodeStatus: Encodable, Sendable, Equatable {
 }
 
 extension SNATStatus {
-    /// The status of the Windows `nodes` with their records, at `now`.
+    /// The status of the Windows `nodes` with their records, at `now`: all counted, the unhealed listed.
     init(
         nodes: [Node], records: [String: NodeHealingRecord], rules: SNATHealingRules, dryRun: Bool, now: Date,
         actions: [String]
@@ -101,6 +105,7 @@ extension SNATStatus {
             let record = records[NodeHealingRecord.key(of: node)]
             let phase = rules.phase(of: node, record: record, now: now)
             totals[phase] += 1
+            if phase == .healed { continue }
             entries.append(
                 SNATNodeStatus(
                     name: node.name, uid: node.metadata.uid ?? "", phase: phase,

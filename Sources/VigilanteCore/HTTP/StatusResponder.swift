@@ -85,11 +85,17 @@ struct StatusResponder: HTTPResponder {
     private func answer(_ endpoint: StatusEndpoint, format: StatusResponseFormat) async -> Response {
         switch endpoint {
         case .taskList:
+            if format == .json(pretty: false) {
+                return await encodedAnswer(for: nil) { try await provider.taskStatusesJSON() }
+            }
             let entries = await provider.taskStatuses()
             return render(entries, format: format, status: .ok) { StatusTextRenderer.taskTable($0) }
         case .task(let name):
+            if format == .json(pretty: false) {
+                return await encodedAnswer(for: name) { try await provider.taskStatusJSON(named: name) }
+            }
             guard let entry = await provider.taskStatuses().first(where: { $0.name == name }) else {
-                return error(.notFound, "NotFound", "no task named \"\(name)\"")
+                return noTask(name)
             }
             return render(entry, format: format, status: .ok) { StatusTextRenderer.task($0) }
         case .healthz, .health:
@@ -105,6 +111,26 @@ struct StatusResponder: HTTPResponder {
         case .metrics:
             return metricsAnswer()
         }
+    }
+
+    private func noTask(_ name: String) -> Response {
+        error(.notFound, "NotFound", "no task named \"\(name)\"")
+    }
+
+    /// `200` with the JSON the provider encoded; `404` when it has no task `name`.
+    private func encodedAnswer(for name: String?, _ encode: () async throws -> Data?) async -> Response {
+        do {
+            guard let data = try await encode() else { return noTask(name ?? "") }
+            return json(.ok, data)
+        } catch {
+            return encodingFailed(error)
+        }
+    }
+
+    private func encodingFailed(_ error: any Error) -> Response {
+        // Unreachable with StatusJSON's float strategy; reported honestly if it ever happens.
+        logger.error("cannot encode a status answer", metadata: ["error": "\(error)"])
+        return self.error(.internalServerError, "InternalError", "the answer could not be encoded")
     }
 
     private func metricsAnswer() -> Response {
@@ -131,9 +157,7 @@ struct StatusResponder: HTTPResponder {
             do {
                 return json(status, try StatusJSON.encode(value, pretty: pretty))
             } catch {
-                // Unreachable with StatusJSON's float strategy; reported honestly if it ever happens.
-                logger.error("cannot encode a status answer", metadata: ["error": "\(error)"])
-                return self.error(.internalServerError, "InternalError", "the answer could not be encoded")
+                return encodingFailed(error)
             }
         }
     }

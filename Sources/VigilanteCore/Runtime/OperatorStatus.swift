@@ -1,3 +1,5 @@
+import Foundation
+
 /// The status the server shows for the whole operator: tasks and liveness from the scheduler, readiness
 /// from the store, the configuration, the API server and the caches.
 struct OperatorStatus: StatusProvider {
@@ -7,6 +9,10 @@ struct OperatorStatus: StatusProvider {
     let reachabilityWindow: Duration
 
     func taskStatuses() async -> [TaskStatusEntry] { await scheduler.taskStatuses() }
+
+    func taskStatusesJSON() async throws -> Data { try await scheduler.taskStatusesJSON() }
+
+    func taskStatusJSON(named name: String) async throws -> Data? { try await scheduler.taskStatusJSON(named: name) }
 
     func livenessProblem() async -> String? { await scheduler.livenessProblem() }
 

@@ -27,7 +27,7 @@ public struct AnyVigilanteTask: Sendable {
     /// Its declared watched resources.
     public let watchedResources: [WatchedResourceDeclaration]
     let reconcileBody: @Sendable (TaskContext) async throws -> TaskOutcome
-    let statusBody: @Sendable (TaskContext) async -> RawJSON
+    let statusBody: @Sendable (TaskContext) async -> Data
 
     /// Wraps `task`.
     public init<T: VigilanteTask>(_ task: T) {
@@ -35,21 +35,15 @@ public struct AnyVigilanteTask: Sendable {
         watchedResources = task.watchedResources
         reconcileBody = { context in try await task.reconcile(context) }
         statusBody = { context in
-            let status = await task.status(context)
-            let encoder = JSONEncoder()
-            encoder.dateEncodingStrategy = .iso8601
-            guard let data = try? encoder.encode(status),
-                let json = try? JSONDecoder().decode(RawJSON.self, from: data)
-            else { return .null }
-            return json
+            (try? StatusJSON.encode(await task.status(context), pretty: false)) ?? StatusJSON.null
         }
     }
 
     /// Runs one pass.
     public func reconcile(_ context: TaskContext) async throws -> TaskOutcome { try await reconcileBody(context) }
 
-    /// The task's status snapshot as JSON.
-    public func status(_ context: TaskContext) async -> RawJSON { await statusBody(context) }
+    /// The task's status snapshot as compact JSON with sorted keys (`null` if it cannot be encoded).
+    public func statusJSON(_ context: TaskContext) async -> Data { await statusBody(context) }
 }
 
 /// The tasks of this process: every registered type, enabled or not, with its settings.

@@ -27,8 +27,9 @@ final class TaskRunner: Sendable {
         var history: [TaskStatusEntry.Run] = []
         var currentPass: Task<TaskOutcome, any Error>?
         var debouncePending = false
-        /// The task's status as of the end of its last pass; `/tasks` serves it without recomputing.
-        var detailsAfterLastPass: RawJSON?
+        /// The task's status as of the end of its last pass, encoded; `/tasks` serves it without
+        /// recomputing or re-encoding it.
+        var detailsAfterLastPass: Data?
     }
 
     init(
@@ -226,15 +227,31 @@ final class TaskRunner: Sendable {
             }
         }
         metrics.record(outcome: label, duration: elapsed, succeeded: !failed && label != "cancelled", at: finishedAt)
-        // Computed once per pass, not once per `/tasks` request: a status over thousands of nodes is costly.
-        let details = await task.status(context)
+        // Computed and encoded once per pass, not once per `/tasks` request: a status over thousands of
+        // nodes is costly.
+        let details = await task.statusJSON(context)
         state.withLock { $0.detailsAfterLastPass = details }
         return outcome
     }
 
     // MARK: Status
 
+    /// The task's entry in `GET /tasks`.
     func statusEntry() async -> TaskStatusEntry {
+        var (entry, details) = await entryAndEncodedDetails()
+        entry.details = (try? JSONDecoder().decode(RawJSON.self, from: details)) ?? .null
+        return entry
+    }
+
+    /// The task's entry in `GET /tasks` as compact JSON, with the details encoded at the end of the last
+    /// pass.
+    func statusEntryJSON() async throws -> Data {
+        let (entry, details) = await entryAndEncodedDetails()
+        return try StatusJSON.encode(entry, details: details)
+    }
+
+    /// The entry without its details, and the details encoded.
+    private func entryAndEncodedDetails() async -> (TaskStatusEntry, Data) {
         let snapshot = state.withLock { $0 }
         let taskState: TaskStatusEntry.State
         if !enabled {
@@ -247,12 +264,12 @@ final class TaskRunner: Sendable {
             taskState = .idle
         }
         var details = snapshot.detailsAfterLastPass
-        if details == nil { details = await entry.task.status(context) }
-        return TaskStatusEntry(
+        if details == nil { details = await entry.task.statusJSON(context) }
+        let entry = TaskStatusEntry(
             name: name, enabled: enabled, interval: entry.settings.interval.configText, state: taskState,
             lastRun: snapshot.history.last, nextRunAt: taskState == .idle ? snapshot.nextRunAt : nil,
-            runs: snapshot.runs, failures: snapshot.failures,
-            details: details ?? .null)
+            runs: snapshot.runs, failures: snapshot.failures, details: .null)
+        return (entry, details ?? StatusJSON.null)
     }
 
     /// Past runs, oldest first.

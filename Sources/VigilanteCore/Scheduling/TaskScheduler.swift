@@ -115,6 +115,17 @@ extension TaskScheduler: StatusProvider {
         return entries
     }
 
+    public func taskStatusesJSON() async throws -> Data {
+        var entries: [Data] = []
+        for runner in runners { entries.append(try await runner.statusEntryJSON()) }
+        return StatusJSON.array(entries)
+    }
+
+    public func taskStatusJSON(named name: String) async throws -> Data? {
+        guard let runner = runner(name) else { return nil }
+        return try await runner.statusEntryJSON()
+    }
+
     public func livenessProblem() async -> String? {
         let (running, lastTick) = loop.withLock { $0 }
         guard running, let lastTick else { return "the scheduler loop is not running" }

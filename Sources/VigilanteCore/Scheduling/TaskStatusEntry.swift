@@ -101,4 +101,21 @@ public protocol StatusProvider: Sendable {
     func livenessProblem() async -> String?
     /// Readiness checks (store open, configuration loaded, Kubernetes API reached recently).
     func readinessChecks() async -> [ReadinessCheck]
+    /// ``taskStatuses()`` as compact JSON (sorted keys): what `GET /tasks` sends by default.
+    func taskStatusesJSON() async throws -> Data
+    /// The entry of the task `name` as compact JSON, nil when there is no such task.
+    func taskStatusJSON(named name: String) async throws -> Data?
+}
+
+extension StatusProvider {
+    /// Encodes ``taskStatuses()``; providers that keep encoded snapshots answer faster.
+    public func taskStatusesJSON() async throws -> Data {
+        try StatusJSON.encode(await taskStatuses(), pretty: false)
+    }
+
+    /// Encodes the entry of `name` from ``taskStatuses()``.
+    public func taskStatusJSON(named name: String) async throws -> Data? {
+        guard let entry = await taskStatuses().first(where: { $0.name == name }) else { return nil }
+        return try StatusJSON.encode(entry, pretty: false)
+    }
 }

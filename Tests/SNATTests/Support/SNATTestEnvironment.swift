@@ -153,6 +153,11 @@ final class SNATTestEnvironment: Sendable {
         try HealingLedger(store: harness.context.store, dryRun: dryRun).all()
     }
 
+    /// The stored healing record of `node` (healed nodes keep theirs; status lists only unhealed nodes).
+    func record(_ harness: TaskHarness<SNATTask>, _ node: String) throws -> NodeHealingRecord? {
+        try records(harness).values.first { $0.nodeName == node }
+    }
+
     /// The status entry of `node`.
     func status(_ harness: TaskHarness<SNATTask>, _ node: String) async -> SNATNodeStatus? {
         await harness.status().nodes.first { $0.name == node }

@@ -161,6 +161,37 @@ import Testing
         #expect(statuses[1].enabled == false)
     }
 
+    /// `/tasks` is served from the details encoded at the end of each pass; the bytes are those of
+    /// encoding the entries whole, and a pass replaces them.
+    @Test func encodedStatusesMatchTheEntriesAndFollowEachPass() async throws {
+        let log = PassLog()
+        let scheduler = try scheduler([
+            .init(settings: settings(interval: .seconds(3600)), task: AnyVigilanteTask(ProbeTask<ProbeA>(log: log))),
+            .init(
+                settings: settings(interval: .seconds(3600), enabled: false),
+                task: AnyVigilanteTask(ProbeTask<ProbeB>(log: PassLog()))),
+        ])
+        try await running(scheduler) {
+            try await waitUntil("the first pass is recorded") {
+                await scheduler.taskStatuses().first?.lastRun?.outcome == "done"
+            }
+            let encoded = try await scheduler.taskStatusesJSON()
+            #expect(encoded == (try StatusJSON.encode(await scheduler.taskStatuses(), pretty: false)))
+            let entries = try JSONDecoder.status.decode([TaskStatusEntry].self, from: encoded)
+            #expect(entries.map(\.details) == [["passes": 1], ["passes": 0]])
+            let one = try #require(try await scheduler.taskStatusJSON(named: "probe-a"))
+            #expect(one == (try StatusJSON.encode(await scheduler.taskStatuses()[0], pretty: false)))
+            #expect(try await scheduler.taskStatusJSON(named: "probe-c") == nil)
+
+            // Details are as of the end of the last pass: a second pass shows in them.
+            await scheduler.runner("probe-a")?.runPass()
+            let after = try JSONDecoder.status.decode(
+                [TaskStatusEntry].self, from: try await scheduler.taskStatusesJSON())
+            #expect(after[0].details == ["passes": 2])
+            #expect(after[0].runs == 2)
+        }
+    }
+
     @Test func requeueOverridesTheInterval() async throws {
         let log = PassLog()
         let scheduler = try scheduler([
@@ -225,5 +256,14 @@ import Testing
         try await run.value
         #expect(finished.withLock { $0 })
         #expect(scheduler.runner("probe-a")?.history.last?.outcome == "done")
+    }
+}
+
+extension JSONDecoder {
+    /// Decodes status answers (RFC 3339 dates).
+    static var status: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
     }
 }
