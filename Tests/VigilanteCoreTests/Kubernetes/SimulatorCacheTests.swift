@@ -1,5 +1,6 @@
 import ClusterSimulator
 import Foundation
+import Synchronization
 import Testing
 
 @testable import VigilanteCore
@@ -120,6 +121,40 @@ struct SimulatorCacheTests {
             #expect(b == expected)
             runner.cancel()
             try await runner.value
+            try await client.shutdown()
+        }
+    }
+
+    /// Kubelet heartbeats move a node's resourceVersion every few minutes but change nothing the model
+    /// keeps: the cache stores the new version without announcing a change, so they start no pass.
+    @Test func aNewResourceVersionAloneIsNotAChange() async throws {
+        try await SimulatorHarness.withHarness { harness in
+            let simulator = harness.simulator
+            simulator.addNode(name: "akswin000000", os: "windows")
+            simulator.addNode(name: "akswin000001", os: "windows")
+            let client = try harness.adminClient()
+            let cache = ResourceCache<Node>(client: client, configuration: Self.cacheConfiguration)
+            let runner = Task { try await cache.run() }
+            try await cache.waitUntilSynced()
+            let seen = Mutex<[ResourceChange]>([])
+            let changes = cache.changes()
+            let collector = Task { for await change in changes { seen.withLock { $0.append(change) } } }
+            let versions = Set(cache.snapshot().compactMap(\.metadata.resourceVersion))
+
+            simulator.startNodeHeartbeats(interval: .milliseconds(50))
+            #expect(
+                try await pollUntil {
+                    let current = cache.snapshot().compactMap(\.metadata.resourceVersion)
+                    return current.count == 2 && versions.isDisjoint(with: current)
+                }, "both heartbeats reached the cache")
+            simulator.setNodeAnnotation("akswin000001", key: "example.com/touched", value: "yes")
+            #expect(try await pollUntil { !seen.withLock { $0 }.isEmpty })
+            #expect(seen.withLock { $0 } == [ResourceChange(kind: .modified, name: "akswin000001", namespace: nil)])
+            #expect(cache.get(name: "akswin000001")?.metadata.annotations?["example.com/touched"] == "yes")
+
+            runner.cancel()
+            try await runner.value
+            collector.cancel()
             try await client.shutdown()
         }
     }

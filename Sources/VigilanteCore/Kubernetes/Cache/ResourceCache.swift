@@ -87,7 +87,8 @@ public final class ResourceCache<R: KubernetesResource>: Service, Sendable {
 
     /// A new stream of change signals; each subscriber gets every signal from now on (the oldest unread
     /// ones are dropped beyond ``ResourceCacheConfiguration/changeBufferSize``). A relist that finds
-    /// differences signals each of them.
+    /// differences signals each of them. An object whose kept fields are unchanged (only its
+    /// resourceVersion moved) is not a change.
     public func changes() -> AsyncStream<ResourceChange> {
         let (stream, continuation) = AsyncStream.makeStream(
             of: ResourceChange.self,
@@ -219,9 +220,7 @@ public final class ResourceCache<R: KubernetesResource>: Service, Sendable {
         let key = Self.key(of: object)
         state.withLock { state in
             let previous = state.objects.updateValue(object, forKey: key)
-            if let previous, previous.metadata.resourceVersion == object.metadata.resourceVersion {
-                return
-            }
+            if let previous, !Self.differs(previous, object) { return }
             Self.notify(
                 &state,
                 ResourceChange(
@@ -250,7 +249,7 @@ public final class ResourceCache<R: KubernetesResource>: Service, Sendable {
             state.resourceVersion = resourceVersion
             for (key, object) in fresh {
                 if let previous = old[key] {
-                    if previous.metadata.resourceVersion != object.metadata.resourceVersion {
+                    if Self.differs(previous, object) {
                         Self.notify(
                             &state, ResourceChange(kind: .modified, name: object.name, namespace: object.namespace))
                     }
@@ -271,6 +270,17 @@ public final class ResourceCache<R: KubernetesResource>: Service, Sendable {
         }
     }
 
+    /// Whether `object` changed anything the cache keeps since `previous`. The models keep only the fields
+    /// the tasks use, so a change of anything else (a kubelet's status heartbeat every few minutes, on
+    /// every node) only moves the resourceVersion: the new object is kept, but no change is announced.
+    private static func differs(_ previous: R, _ object: R) -> Bool {
+        guard previous.metadata.resourceVersion != object.metadata.resourceVersion else { return false }
+        guard let equatable = previous as? any Equatable else { return true }
+        var current = object
+        current.metadata.resourceVersion = previous.metadata.resourceVersion
+        return !equatable.isEqual(to: current)
+    }
+
     private static func notify(_ state: inout State, _ change: ResourceChange) {
         for continuation in state.subscribers.values {
             continuation.yield(change)
@@ -287,4 +297,9 @@ public final class ResourceCache<R: KubernetesResource>: Service, Sendable {
             continuation.finish()
         }
     }
+}
+
+extension Equatable {
+    /// Whether `other` is a value of this type equal to this one.
+    fileprivate func isEqual(to other: Any) -> Bool { (other as? Self) == self }
 }
