@@ -99,14 +99,16 @@ extension Configuration {
                     "identity", default: identity, summary: "This instance's holder identity in the Lease.",
                     defaultDescription: "POD_NAME, else the host name") ?? identity,
                 leaseDuration: try reader.duration(
-                    "leaseDuration", default: .seconds(15),
-                    summary: "How long a lease is valid without renewal (client-go default)."),
+                    "leaseDuration", default: .seconds(60),
+                    summary: "How long a lease is valid without renewal; a standby takes over at most this long "
+                        + "after the leader stopped renewing."),
                 renewDeadline: try reader.duration(
-                    "renewDeadline", default: .seconds(10),
-                    summary: "How long the leader tries to renew before it stops its tasks (client-go default)."),
+                    "renewDeadline", default: .seconds(40),
+                    summary: "How long the leader tries to renew before it stops its tasks."),
                 retryPeriod: try reader.duration(
-                    "retryPeriod", default: .seconds(2),
-                    summary: "Time between acquire and renew attempts (client-go default)."))
+                    "retryPeriod", default: .seconds(15),
+                    summary: "Time between acquire and renew attempts: the leader writes the Lease this often "
+                        + "(240 requests per hour)."))
             guard settings.leaseDuration > settings.renewDeadline, settings.renewDeadline > settings.retryPeriod else {
                 throw reader.error(
                     at: "renewDeadline",

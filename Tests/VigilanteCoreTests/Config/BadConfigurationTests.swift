@@ -89,7 +89,7 @@ import VigilanteCore
         Case(
             name: "lease timings out of order", yaml: "leaderElection:\n  leaseDuration: 5s\n",
             expected:
-                "FILE: leaderElection.renewDeadline: must be shorter than leaderElection.leaseDuration and longer than leaderElection.retryPeriod (got leaseDuration 5s, renewDeadline 10s, retryPeriod 2s)"
+                "FILE: leaderElection.renewDeadline: must be shorter than leaderElection.leaseDuration and longer than leaderElection.retryPeriod (got leaseDuration 5s, renewDeadline 40s, retryPeriod 15s)"
         ),
         Case(
             name: "a document that is a list", yaml: "- tls\n- interval\n",
