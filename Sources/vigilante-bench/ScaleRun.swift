@@ -17,6 +17,13 @@ struct RunSamples: Sendable {
     var tasksLatency: [Double] = []
     var tasksAchievedRate: Double?
     var tasksErrors: Int = 0
+    var passes: [PassSample] = []
+}
+
+/// One SNAT pass as `/tasks` reported it: its duration and how many actions it took.
+struct PassSample: Codable, Sendable {
+    var seconds: Double
+    var actions: Int
 }
 
 /// Requests per hour by verb and resource, and bytes received per hour, for the operator and the replay.
@@ -37,11 +44,16 @@ struct APICost: Codable, Sendable {
 
 /// One fresh cluster and operator at `nodes` nodes (a fifth of them Windows, all healed) plus `flips`
 /// NotReady Windows nodes that are turned Ready one at a time.
+///
+/// `mixed`: half of the Windows nodes are Ready and not healed, so the operator's first pass starts their
+/// windows and every later pass finds them mid-window (BRIEF section 6's "half healed, half mid-window");
+/// every pass during `--mixed-window` seconds and the flips is recorded.
 struct ScaleRun {
     var options: BenchOptions
     var nodes: Int
     var measureAPICost: Bool
     var measureTasks: Bool
+    var mixed = false
 
     static let namespace = "vigilante"
     static let healedAnnotation = "cops-vigilante-snat-node-healed"
@@ -76,9 +88,10 @@ struct ScaleRun {
         // Names interleave Windows and Linux so staggered heartbeats cover both in any window.
         for index in 0..<nodes {
             let windows = index % 5 == 0
+            let healed = windows && !(mixed && (index / 5) % 2 == 1)
             simulator.addNode(
                 name: String(format: "node-%06d", index), os: windows ? "windows" : "linux",
-                annotations: windows ? [Self.healedAnnotation: "true"] : [:])
+                annotations: healed ? [Self.healedAnnotation: "true"] : [:])
         }
         let flipNames = (0..<options.flips).map { String(format: "flip-%04d", $0) }
         for name in flipNames { simulator.addNode(name: name, os: "windows", ready: false) }
@@ -167,6 +180,11 @@ struct ScaleRun {
         samples.initialSync = synced.map(Self.seconds)
         samples.firstPass = firstPass.map(Self.seconds)
         samples.rssReadyMB = ProcFile.memory(pid: operatorProcess.pid)?.rssMB
+        if mixed {
+            try await measureMixed(
+                operatorProcess, simulator: simulator, client: client, port: port, flips: flips, into: &samples)
+            return
+        }
 
         if measureAPICost {
             samples.apiCost = try await apiCost(operatorProcess, simulator: simulator)
@@ -193,6 +211,54 @@ struct ScaleRun {
             samples.tasksErrors = load.errors
         }
         samples.peakMB = ProcFile.memory(pid: operatorProcess.pid)?.peakMB
+    }
+
+    /// The mixed cluster: every pass while the mid-window nodes get their pods replaced and while the
+    /// flip nodes turn Ready, then memory, then the `/tasks` load with hundreds of nodes listed.
+    private func measureMixed(
+        _ operatorProcess: OperatorUnderTest, simulator: ClusterSimulator, client: HTTPClient, port: Int,
+        flips: [String], into samples: inout RunSamples
+    ) async throws {
+        simulator.startNodeHeartbeats(interval: options.heartbeatInterval)
+        let url = operatorProcess.url(port: port, path: "/tasks/snat")
+        let collector = Task { await Self.collectPasses(client, url: url) }
+        try await Task.sleep(for: options.mixedWindow)
+        for name in flips {
+            samples.detection.append(try await detect(name, simulator: simulator))
+            try await Task.sleep(for: .milliseconds(300))
+        }
+        collector.cancel()
+        samples.passes = await collector.value
+        samples.rssSteadyMB = ProcFile.memory(pid: operatorProcess.pid)?.rssMB
+        if measureTasks {
+            let load = try await TasksLoad(
+                client: client, url: operatorProcess.url(port: port, path: "/tasks"), rate: options.tasksRate,
+                duration: options.tasksDuration, workers: options.tasksConnections
+            ).run()
+            samples.tasksLatency = load.latencies
+            samples.tasksAchievedRate = load.achievedRate
+            samples.tasksErrors = load.errors
+        }
+        samples.peakMB = ProcFile.memory(pid: operatorProcess.pid)?.peakMB
+    }
+
+    /// Polls `/tasks/snat` until cancelled and records every pass it sees once (a pass is told apart by
+    /// its start and duration).
+    private static func collectPasses(_ client: HTTPClient, url: String) async -> [PassSample] {
+        var seen = Set<String>()
+        var passes: [PassSample] = []
+        while !Task.isCancelled {
+            if let (status, body) = try? await Clients.get(client, url), status == 200,
+                let snat = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any],
+                let run = snat["lastRun"] as? [String: Any], let started = run["startedAt"] as? String,
+                let seconds = run["durationSeconds"] as? Double, seen.insert("\(started) \(seconds)").inserted
+            {
+                let actions = (snat["details"] as? [String: Any])?["lastPassActionCount"] as? Int ?? 0
+                passes.append(PassSample(seconds: seconds, actions: actions))
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return passes
     }
 
     /// Turns `name` Ready and waits for its first healer pod to exist.

@@ -12,12 +12,15 @@ struct BenchOptions: Sendable {
     var tasksDuration: Duration
     var tasksConnections: Int
     var tls: Bool
+    var mixedWindow: Duration
 }
 
 /// Figures of one scale over its repeats.
 struct ScaleReport: Codable, Sendable {
     var nodes: Int
     var windowsNodes: Int
+    /// Half of the Windows nodes mid-window instead of all healed.
+    var mixed: Bool
     var repeats: Int
     var startupToReadySeconds: Summary?
     var initialSyncSeconds: Summary?
@@ -32,6 +35,12 @@ struct ScaleReport: Codable, Sendable {
     var tasksLatencySeconds: Summary?
     var tasksAchievedRate: Double?
     var tasksErrors: Int?
+    /// Mixed runs: passes with nothing to do, passes after one node turned Ready, and passes that
+    /// started or renewed many windows (with their action counts).
+    var quietPassSeconds: Summary?
+    var flipPassSeconds: Summary?
+    var busyPassSeconds: Summary?
+    var busyPassActions: Summary?
 }
 
 struct Report: Codable, Sendable {
@@ -53,6 +62,13 @@ struct VigilanteBench: AsyncParsableCommand {
 
     @Option(help: "Comma-separated cluster sizes (a fifth of each are Windows nodes, all healed).")
     var scales: String = "10,1000"
+
+    @Option(
+        help: "Comma-separated cluster sizes run again with half of the Windows nodes mid-window (empty = none).")
+    var mixedScales: String = "1000"
+
+    @Option(help: "Seconds of passes recorded in a mixed run before the flips (two pod intervals and a bit).")
+    var mixedWindow: Int = 65
 
     @Option(help: "Fresh simulator + operator runs per scale.")
     var repeats: Int = 3
@@ -89,25 +105,27 @@ struct VigilanteBench: AsyncParsableCommand {
             operatorPath: `operator`, flips: flips, settle: .seconds(settle), apiWindow: .seconds(apiWindow),
             heartbeatInterval: .seconds(heartbeatInterval), tasksRate: tasksRate,
             tasksDuration: .seconds(tasksDuration),
-            tasksConnections: tasksConnections, tls: tls)
+            tasksConnections: tasksConnections, tls: tls, mixedWindow: .seconds(mixedWindow))
         guard FileManager.default.isExecutableFile(atPath: options.operatorPath) else {
             throw ValidationError(
                 "no executable at \(options.operatorPath): swift build -c release --product vigilante")
         }
-        let sizes = scales.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let sizes =
+            try Self.sizes(scales, option: "--scales").map { ($0, false) }
+            + (try Self.sizes(mixedScales, option: "--mixed-scales")).map { ($0, true) }
         let machine = Machine.current()
         print("machine: \(machine.cores) cores, \(machine.cpuModel), kernel \(machine.kernel)")
         var reports: [ScaleReport] = []
-        for size in sizes {
+        for (size, mixed) in sizes {
             var runs: [RunSamples] = []
             for index in 0..<repeats {
-                print("scale \(size): run \(index + 1)/\(repeats)…")
+                print("scale \(size)\(mixed ? " mixed" : ""): run \(index + 1)/\(repeats)…")
                 let run = ScaleRun(
-                    options: options, nodes: size, measureAPICost: index == 0, measureTasks: index == 0 && tasksRate > 0
-                )
+                    options: options, nodes: size, measureAPICost: index == 0 && !mixed,
+                    measureTasks: index == 0 && tasksRate > 0, mixed: mixed)
                 runs.append(try await run.run())
             }
-            reports.append(Self.report(size: size, flips: flips, runs: runs))
+            reports.append(Self.report(size: size, flips: flips, mixed: mixed, runs: runs))
             print(Self.table(reports))
         }
         let report = Report(
@@ -124,12 +142,24 @@ struct VigilanteBench: AsyncParsableCommand {
         }
     }
 
-    static func report(size: Int, flips: Int, runs: [RunSamples]) -> ScaleReport {
+    /// Cluster sizes from a comma-separated list.
+    static func sizes(_ text: String, option: String) throws -> [Int] {
+        try text.split(separator: ",").map { item in
+            guard let size = Int(item.trimmingCharacters(in: .whitespaces)), size > 0 else {
+                throw ValidationError("\(option): \"\(item)\" is not a positive number of nodes")
+            }
+            return size
+        }
+    }
+
+    static func report(size: Int, flips: Int, mixed: Bool, runs: [RunSamples]) -> ScaleReport {
+        let passes = runs.flatMap(\.passes)
+        let busy = passes.filter { $0.actions >= 10 }
         let cost = runs.first?.apiCost
         var ratio: Double?
         if let cost, cost.replayTotalPerHour > 0 { ratio = cost.operatorTotalPerHour / cost.replayTotalPerHour }
         return ScaleReport(
-            nodes: size + flips, windowsNodes: (size + 4) / 5 + flips, repeats: runs.count,
+            nodes: size + flips, windowsNodes: (size + 4) / 5 + flips, mixed: mixed, repeats: runs.count,
             startupToReadySeconds: Summary(runs.compactMap(\.startupToReady)),
             initialSyncSeconds: Summary(runs.compactMap(\.initialSync)),
             firstPassSeconds: Summary(runs.compactMap(\.firstPass)),
@@ -140,13 +170,17 @@ struct VigilanteBench: AsyncParsableCommand {
             peakRSSMB: Summary(runs.compactMap(\.peakMB)),
             apiCost: cost, apiCostRatio: ratio,
             tasksLatencySeconds: Summary(runs.flatMap(\.tasksLatency)),
-            tasksAchievedRate: runs.first?.tasksAchievedRate, tasksErrors: runs.first?.tasksErrors)
+            tasksAchievedRate: runs.first?.tasksAchievedRate, tasksErrors: runs.first?.tasksErrors,
+            quietPassSeconds: Summary(passes.filter { $0.actions == 0 }.map(\.seconds)),
+            flipPassSeconds: Summary(passes.filter { (1..<10).contains($0.actions) }.map(\.seconds)),
+            busyPassSeconds: Summary(busy.map(\.seconds)), busyPassActions: Summary(busy.map { Double($0.actions) }))
     }
 
     static func table(_ reports: [ScaleReport]) -> String {
         var lines = [
             "",
-            "| metric (min / median / p99) | " + reports.map { "\($0.nodes) nodes" }.joined(separator: " | ") + " |",
+            "| metric (min / median / p99) | "
+                + reports.map { "\($0.nodes) nodes\($0.mixed ? ", mixed" : "")" }.joined(separator: " | ") + " |",
         ]
         lines.append("|---|" + reports.map { _ in "---|" }.joined())
         func row(_ name: String, _ value: (ScaleReport) -> String?) {
@@ -157,6 +191,10 @@ struct VigilanteBench: AsyncParsableCommand {
         row("start → first SNAT pass done (ms)") { $0.firstPassSeconds?.text(0, scale: 1000) }
         row("detection: Ready → healer pod (ms)") { $0.detectionSeconds?.text(0, scale: 1000) }
         row("SNAT pass duration (ms)") { $0.passDurationSeconds?.text(1, scale: 1000) }
+        row("mixed: pass with nothing due (ms)") { $0.quietPassSeconds?.text(1, scale: 1000) }
+        row("mixed: pass after one node turned Ready (ms)") { $0.flipPassSeconds?.text(1, scale: 1000) }
+        row("mixed: pass starting/renewing windows (ms)") { $0.busyPassSeconds?.text(1, scale: 1000) }
+        row("mixed: actions in those passes") { $0.busyPassActions?.text(0) }
         row("RSS at ready (MB)") { $0.rssAtReadyMB?.text(1) }
         row("RSS steady (MB)") { $0.rssSteadyMB?.text(1) }
         row("peak RSS VmHWM (MB)") { $0.peakRSSMB?.text(1) }
