@@ -21,6 +21,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: CommonOptions
 
     func run() async throws {
+        // An always-on process: hold only the pages of the executable that run (see MappedFilePages).
+        MappedFilePages.adviseRandomAccess()
         let configuration = try options.loadConfiguration().configuration
         LineLogHandler.bootstrap(format: configuration.log.format, level: configuration.log.level)
         let registry = PrometheusCollectorRegistry()
