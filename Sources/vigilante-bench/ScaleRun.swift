@@ -11,6 +11,8 @@ struct RunSamples: Sendable {
     var detection: [Double] = []
     var rssReadyMB: Double?
     var rssSteadyMB: Double?
+    var anonymousSteadyMB: Double?
+    var fileSteadyMB: Double?
     var peakMB: Double?
     var passDurations: [Double] = []
     var apiCost: APICost?
@@ -191,7 +193,10 @@ struct ScaleRun {
         } else {
             try await Task.sleep(for: options.settle)
         }
-        samples.rssSteadyMB = ProcFile.memory(pid: operatorProcess.pid)?.rssMB
+        let steady = ProcFile.memory(pid: operatorProcess.pid)
+        samples.rssSteadyMB = steady?.rssMB
+        samples.anonymousSteadyMB = steady?.anonymousMB
+        samples.fileSteadyMB = steady?.fileMB
         if let seconds = try await snatStatus(client, operatorProcess, port: port).flatMap(Self.lastRunSeconds) {
             samples.passDurations.append(seconds)
         }
@@ -229,7 +234,10 @@ struct ScaleRun {
         }
         collector.cancel()
         samples.passes = await collector.value
-        samples.rssSteadyMB = ProcFile.memory(pid: operatorProcess.pid)?.rssMB
+        let steady = ProcFile.memory(pid: operatorProcess.pid)
+        samples.rssSteadyMB = steady?.rssMB
+        samples.anonymousSteadyMB = steady?.anonymousMB
+        samples.fileSteadyMB = steady?.fileMB
         if measureTasks {
             let load = try await TasksLoad(
                 client: client, url: operatorProcess.url(port: port, path: "/tasks"), rate: options.tasksRate,

@@ -66,12 +66,24 @@ enum ProcFile {
         return nil
     }
 
-    /// VmRSS and VmHWM of `pid`, in MB.
-    static func memory(pid: Int32) -> (rssMB: Double, peakMB: Double)? {
+    /// Resident memory of a process, in MB: the whole (VmRSS), its peak (VmHWM), and the whole split into
+    /// anonymous pages (heap, stacks: RssAnon) and pages of mapped files (the executable: RssFile).
+    struct Memory {
+        var rssMB: Double
+        var peakMB: Double
+        var anonymousMB: Double
+        var fileMB: Double
+    }
+
+    /// The resident memory of `pid`.
+    static func memory(pid: Int32) -> Memory? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let rss = kilobytes(text, key: "VmRSS"), let peak = kilobytes(text, key: "VmHWM")
+            let rss = kilobytes(text, key: "VmRSS"), let peak = kilobytes(text, key: "VmHWM"),
+            let anonymous = kilobytes(text, key: "RssAnon"), let file = kilobytes(text, key: "RssFile")
         else { return nil }
-        return (Double(rss) / 1024, Double(peak) / 1024)
+        return Memory(
+            rssMB: Double(rss) / 1024, peakMB: Double(peak) / 1024, anonymousMB: Double(anonymous) / 1024,
+            fileMB: Double(file) / 1024)
     }
 
     /// Bytes `pid` read through read-like system calls (sockets included): `rchar` of `/proc/PID/io`.

@@ -29,6 +29,8 @@ struct ScaleReport: Codable, Sendable {
     var passDurationSeconds: Summary?
     var rssAtReadyMB: Summary?
     var rssSteadyMB: Summary?
+    var anonymousSteadyMB: Summary?
+    var fileSteadyMB: Summary?
     var peakRSSMB: Summary?
     var apiCost: APICost?
     var apiCostRatio: Double?
@@ -167,6 +169,8 @@ struct VigilanteBench: AsyncParsableCommand {
             passDurationSeconds: Summary(runs.flatMap(\.passDurations)),
             rssAtReadyMB: Summary(runs.compactMap(\.rssReadyMB)),
             rssSteadyMB: Summary(runs.compactMap(\.rssSteadyMB)),
+            anonymousSteadyMB: Summary(runs.compactMap(\.anonymousSteadyMB)),
+            fileSteadyMB: Summary(runs.compactMap(\.fileSteadyMB)),
             peakRSSMB: Summary(runs.compactMap(\.peakMB)),
             apiCost: cost, apiCostRatio: ratio,
             tasksLatencySeconds: Summary(runs.flatMap(\.tasksLatency)),
@@ -197,6 +201,8 @@ struct VigilanteBench: AsyncParsableCommand {
         row("mixed: actions in those passes") { $0.busyPassActions?.text(0) }
         row("RSS at ready (MB)") { $0.rssAtReadyMB?.text(1) }
         row("RSS steady (MB)") { $0.rssSteadyMB?.text(1) }
+        row("  of which anonymous, RssAnon (MB)") { $0.anonymousSteadyMB?.text(1) }
+        row("  of which mapped files, RssFile (MB)") { $0.fileSteadyMB?.text(1) }
         row("peak RSS VmHWM (MB)") { $0.peakRSSMB?.text(1) }
         row("/tasks latency (ms)") { $0.tasksLatencySeconds?.text(2, scale: 1000) }
         row("/tasks achieved rate (req/s), errors") { report in
