@@ -183,27 +183,23 @@ struct ScaleRun {
         samples.firstPass = firstPass.map(Self.seconds)
         samples.rssReadyMB = ProcFile.memory(pid: operatorProcess.pid)?.rssMB
         if mixed {
-            try await measureMixed(
+            try await recordPasses(
                 operatorProcess, simulator: simulator, client: client, port: port, flips: flips, into: &samples)
-            return
-        }
-
-        if measureAPICost {
-            samples.apiCost = try await apiCost(operatorProcess, simulator: simulator)
+            Self.recordSteadyMemory(of: operatorProcess, into: &samples)
         } else {
-            try await Task.sleep(for: options.settle)
-        }
-        let steady = ProcFile.memory(pid: operatorProcess.pid)
-        samples.rssSteadyMB = steady?.rssMB
-        samples.anonymousSteadyMB = steady?.anonymousMB
-        samples.fileSteadyMB = steady?.fileMB
-        if let seconds = try await snatStatus(client, operatorProcess, port: port).flatMap(Self.lastRunSeconds) {
-            samples.passDurations.append(seconds)
-        }
-
-        for name in flips {
-            samples.detection.append(try await detect(name, simulator: simulator))
-            try await Task.sleep(for: .milliseconds(100))
+            if measureAPICost {
+                samples.apiCost = try await apiCost(operatorProcess, simulator: simulator)
+            } else {
+                try await Task.sleep(for: options.settle)
+            }
+            Self.recordSteadyMemory(of: operatorProcess, into: &samples)
+            if let seconds = try await snatStatus(client, operatorProcess, port: port).flatMap(Self.lastRunSeconds) {
+                samples.passDurations.append(seconds)
+            }
+            for name in flips {
+                samples.detection.append(try await detect(name, simulator: simulator))
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
 
         if measureTasks {
@@ -218,9 +214,16 @@ struct ScaleRun {
         samples.peakMB = ProcFile.memory(pid: operatorProcess.pid)?.peakMB
     }
 
+    private static func recordSteadyMemory(of operatorProcess: OperatorUnderTest, into samples: inout RunSamples) {
+        let steady = ProcFile.memory(pid: operatorProcess.pid)
+        samples.rssSteadyMB = steady?.rssMB
+        samples.anonymousSteadyMB = steady?.anonymousMB
+        samples.fileSteadyMB = steady?.fileMB
+    }
+
     /// The mixed cluster: every pass while the mid-window nodes get their pods replaced and while the
-    /// flip nodes turn Ready, then memory, then the `/tasks` load with hundreds of nodes listed.
-    private func measureMixed(
+    /// flip nodes turn Ready (then memory, and the `/tasks` load with hundreds of nodes listed).
+    private func recordPasses(
         _ operatorProcess: OperatorUnderTest, simulator: ClusterSimulator, client: HTTPClient, port: Int,
         flips: [String], into samples: inout RunSamples
     ) async throws {
@@ -234,20 +237,6 @@ struct ScaleRun {
         }
         collector.cancel()
         samples.passes = await collector.value
-        let steady = ProcFile.memory(pid: operatorProcess.pid)
-        samples.rssSteadyMB = steady?.rssMB
-        samples.anonymousSteadyMB = steady?.anonymousMB
-        samples.fileSteadyMB = steady?.fileMB
-        if measureTasks {
-            let load = try await TasksLoad(
-                client: client, url: operatorProcess.url(port: port, path: "/tasks"), rate: options.tasksRate,
-                duration: options.tasksDuration, workers: options.tasksConnections
-            ).run()
-            samples.tasksLatency = load.latencies
-            samples.tasksAchievedRate = load.achievedRate
-            samples.tasksErrors = load.errors
-        }
-        samples.peakMB = ProcFile.memory(pid: operatorProcess.pid)?.peakMB
     }
 
     /// Polls `/tasks/snat` until cancelled and records every pass it sees once (a pass is told apart by
