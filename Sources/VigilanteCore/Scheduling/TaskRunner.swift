@@ -16,6 +16,21 @@ final class TaskRunner: Sendable {
     private let stopped = WakeupSignal()
     private let metrics: RunMetrics
     private let state = Mutex(State())
+    /// The last entry served as JSON, reused while nothing in it changed.
+    private let servedEntry = Mutex<(entry: TaskStatusEntry, detailsGeneration: UInt64, json: Data)?>(nil)
+
+    /// A task's status encoded once and served to every request until it is replaced.
+    struct EncodedDetails: Sendable {
+        var json: Data
+        var generation: UInt64
+        var computedAt: ContinuousClock.Instant
+        /// From the end of a pass (kept until the next pass), or computed for a request (kept briefly).
+        var afterPass: Bool
+    }
+
+    /// How long details computed for a request (before the task's first pass: disabled, standby, not yet
+    /// synced) are served again: the store and caches they read are not read once per request.
+    static let onRequestDetailsLifetime = Duration.seconds(1)
 
     private struct State {
         var running = false
@@ -27,9 +42,11 @@ final class TaskRunner: Sendable {
         var history: [TaskStatusEntry.Run] = []
         var currentPass: Task<TaskOutcome, any Error>?
         var debouncePending = false
-        /// The task's status as of the end of its last pass, encoded; `/tasks` serves it without
-        /// recomputing or re-encoding it.
-        var detailsAfterLastPass: Data?
+        /// The task's status, encoded: as of the end of its last pass, or (before the first pass) as
+        /// computed for a request at most ``TaskRunner/onRequestDetailsLifetime`` ago.
+        var details: EncodedDetails?
+        /// Numbers each new `details`.
+        var detailsGeneration: UInt64 = 0
     }
 
     init(
@@ -230,7 +247,11 @@ final class TaskRunner: Sendable {
         // Computed and encoded once per pass, not once per `/tasks` request: a status over thousands of
         // nodes is costly.
         let details = await task.statusJSON(context)
-        state.withLock { $0.detailsAfterLastPass = details }
+        state.withLock { state in
+            state.detailsGeneration += 1
+            state.details = EncodedDetails(
+                json: details, generation: state.detailsGeneration, computedAt: .now, afterPass: true)
+        }
         return outcome
     }
 
@@ -239,19 +260,26 @@ final class TaskRunner: Sendable {
     /// The task's entry in `GET /tasks`.
     func statusEntry() async -> TaskStatusEntry {
         var (entry, details) = await entryAndEncodedDetails()
-        entry.details = (try? JSONDecoder().decode(RawJSON.self, from: details)) ?? .null
+        entry.details = (try? JSONDecoder().decode(RawJSON.self, from: details.json)) ?? .null
         return entry
     }
 
-    /// The task's entry in `GET /tasks` as compact JSON, with the details encoded at the end of the last
-    /// pass.
+    /// The task's entry in `GET /tasks` as compact JSON. The details were encoded at the end of the last
+    /// pass; the rest of the entry is encoded again only when it changed since the last request.
     func statusEntryJSON() async throws -> Data {
         let (entry, details) = await entryAndEncodedDetails()
-        return try StatusJSON.encode(entry, details: details)
+        if let served = servedEntry.withLock({ $0 }), served.detailsGeneration == details.generation,
+            served.entry == entry
+        {
+            return served.json
+        }
+        let json = try StatusJSON.encode(entry, details: details.json)
+        servedEntry.withLock { $0 = (entry, details.generation, json) }
+        return json
     }
 
     /// The entry without its details, and the details encoded.
-    private func entryAndEncodedDetails() async -> (TaskStatusEntry, Data) {
+    private func entryAndEncodedDetails() async -> (TaskStatusEntry, EncodedDetails) {
         let snapshot = state.withLock { $0 }
         let taskState: TaskStatusEntry.State
         if !enabled {
@@ -263,13 +291,26 @@ final class TaskRunner: Sendable {
         } else {
             taskState = .idle
         }
-        var details = snapshot.detailsAfterLastPass
-        if details == nil { details = await entry.task.statusJSON(context) }
         let entry = TaskStatusEntry(
             name: name, enabled: enabled, interval: entry.settings.interval.configText, state: taskState,
             lastRun: snapshot.history.last, nextRunAt: taskState == .idle ? snapshot.nextRunAt : nil,
             runs: snapshot.runs, failures: snapshot.failures, details: .null)
-        return (entry, details ?? StatusJSON.null)
+        if let details = snapshot.details,
+            details.afterPass || ContinuousClock.now - details.computedAt < Self.onRequestDetailsLifetime
+        {
+            return (entry, details)
+        }
+        let json = await self.entry.task.statusJSON(context)
+        let details = state.withLock { state -> EncodedDetails in
+            // A pass that ended meanwhile has the newer details.
+            if let details = state.details, details.afterPass { return details }
+            state.detailsGeneration += 1
+            let details = EncodedDetails(
+                json: json, generation: state.detailsGeneration, computedAt: .now, afterPass: false)
+            state.details = details
+            return details
+        }
+        return (entry, details)
     }
 
     /// Past runs, oldest first.

@@ -40,6 +40,9 @@ final class PassLog: Sendable {
         }
     }
 
+    /// How often the task's status was asked for.
+    let statusCalls = Mutex(0)
+
     var starts: [ContinuousClock.Instant] { state.withLock { $0.starts } }
     var passes: Int { state.withLock { $0.starts.count } }
     var maxActive: Int { state.withLock { $0.maxActive } }
@@ -78,7 +81,10 @@ struct ProbeTask<Name: ProbeName>: VigilanteTask {
         return try await body(pass)
     }
 
-    func status(_ context: TaskContext) async -> Status { Status(passes: log.passes) }
+    func status(_ context: TaskContext) async -> Status {
+        log.statusCalls.withLock { $0 += 1 }
+        return Status(passes: log.passes)
+    }
 }
 
 /// A transport that fails every request: for tasks that never talk to the cluster.

@@ -192,6 +192,25 @@ import Testing
         }
     }
 
+    /// A task that has not run (here: disabled) has its status computed for a request and reused for
+    /// about a second, not computed once per request.
+    @Test func statusComputedOnRequestIsReusedBriefly() async throws {
+        let log = PassLog()
+        let scheduler = try scheduler([
+            .init(
+                settings: settings(interval: .seconds(3600), enabled: false),
+                task: AnyVigilanteTask(ProbeTask<ProbeA>(log: log)))
+        ])
+        let first = try await scheduler.taskStatusesJSON()
+        for _ in 0..<100 { #expect(try await scheduler.taskStatusesJSON() == first) }
+        #expect(
+            log.statusCalls.withLock { $0 } <= 3, "computed \(log.statusCalls.withLock { $0 }) times for 101 requests")
+        try await waitUntil("the details are computed again after their lifetime") {
+            _ = try await scheduler.taskStatusesJSON()
+            return log.statusCalls.withLock { $0 } >= 2
+        }
+    }
+
     @Test func requeueOverridesTheInterval() async throws {
         let log = PassLog()
         let scheduler = try scheduler([
