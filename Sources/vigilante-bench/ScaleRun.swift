@@ -240,7 +240,8 @@ struct ScaleRun {
     }
 
     /// Polls `/tasks/snat` until cancelled and records every pass it sees once (a pass is told apart by
-    /// its start and duration).
+    /// its start and duration), from the first pass that acted on: passes before it found the caches
+    /// not yet synced and did nothing.
     private static func collectPasses(_ client: HTTPClient, url: String) async -> [PassSample] {
         var seen = Set<String>()
         var passes: [PassSample] = []
@@ -251,7 +252,7 @@ struct ScaleRun {
                 let seconds = run["durationSeconds"] as? Double, seen.insert("\(started) \(seconds)").inserted
             {
                 let actions = (snat["details"] as? [String: Any])?["lastPassActionCount"] as? Int ?? 0
-                passes.append(PassSample(seconds: seconds, actions: actions))
+                if actions > 0 || !passes.isEmpty { passes.append(PassSample(seconds: seconds, actions: actions)) }
             }
             try? await Task.sleep(for: .milliseconds(50))
         }

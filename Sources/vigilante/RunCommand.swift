@@ -22,7 +22,7 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         // An always-on process: hold only the pages of the executable that run (see MappedFilePages).
-        MappedFilePages.adviseRandomAccess()
+        MappedFilePages.trim()
         let configuration = try options.loadConfiguration().configuration
         LineLogHandler.bootstrap(format: configuration.log.format, level: configuration.log.level)
         let registry = PrometheusCollectorRegistry()

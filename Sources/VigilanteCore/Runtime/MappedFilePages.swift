@@ -8,17 +8,18 @@ import Foundation
 ///
 /// Resident memory (VmRSS) counts the pages of mapped files as well as the heap. On a fault in a mapped
 /// file the kernel maps up to 16 neighbouring pages that happen to be in the page cache ("fault-around")
-/// and reads ahead, so a process that runs a few functions here and there holds most of a large
-/// executable (the static release binary is about 90 MB). ``adviseRandomAccess()`` tells the kernel that
-/// access to the read-only file mappings is random (`madvise(MADV_RANDOM)`): from then on a fault maps
-/// the one page that is used, and code pages mapped before the advice are dropped from the process (they
-/// come back, one page each, when they run again). It changes nothing else: the pages stay in the page
-/// cache, and the cost is a few more minor faults while code paths first run.
+/// and reads ahead, so a process that runs a few functions here and there holds much of a large
+/// executable (the static release binary is about 90 MB of code and data). ``trim()`` tells the kernel
+/// that access to the read-only file mappings is random (`madvise(MADV_RANDOM)`), so from then on a fault
+/// maps the one page that is used, and drops the code pages mapped so far from the process (they come
+/// back, one page each, when they run again). `vigilante run` trims at its start and again once it is up,
+/// so that code which ran only at start-up does not stay resident. Nothing else changes: the pages stay
+/// in the page cache, and the cost is a few more minor faults while code paths first run.
 public enum MappedFilePages {
     /// Advises random access for every read-only mapping of a file and drops the code pages mapped so far;
     /// returns how many mappings were advised (0 where `/proc/self/maps` cannot be read).
     @discardableResult
-    public static func adviseRandomAccess() -> Int {
+    public static func trim() -> Int {
         #if os(Linux)
             guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return 0 }
             var advised = 0

@@ -173,11 +173,17 @@ public final class OperatorRuntime: Sendable {
         defer {
             try? store.close()
         }
-        let announce = Task { [statusServer, logger, configuration] in
+        let announce = Task { [statusServer, scheduler, logger, configuration] in
             guard let port = try? await statusServer.boundPort() else { return }
             logger.info(
                 "status server listening",
                 metadata: ["port": "\(port)", "scheme": "\(configuration.tls.enabled ? "https" : "http")"])
+            // Once every cache has its first list, the start-up code (configuration, migrations, TLS set-up,
+            // first lists) has run and will not run again: drop its pages (see MappedFilePages).
+            while await !scheduler.readinessChecks().allSatisfy(\.ok) {
+                do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
+            }
+            MappedFilePages.trim()
         }
         defer { announce.cancel() }
         do {
