@@ -17,19 +17,20 @@ import Foundation
 /// in the page cache, and the cost is a few more minor faults while code paths first run.
 public enum MappedFilePages {
     /// Advises random access for every read-only mapping of a file and drops the code pages mapped so far;
-    /// returns how many mappings were advised (0 where `/proc/self/maps` cannot be read).
+    /// returns how many mappings were advised (0 where `/proc/self/smaps` cannot be read).
     @discardableResult
     public static func trim() -> Int {
         #if os(Linux)
-            guard let maps = try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8) else { return 0 }
+            guard let smaps = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) else { return 0 }
             var advised = 0
-            for mapping in readOnlyFileMappings(maps) {
+            for mapping in readOnlyFileMappings(smaps) {
                 let address = UnsafeMutableRawPointer(bitPattern: mapping.range.lowerBound)
                 if madvise(address, mapping.range.count, MADV_RANDOM) == 0 { advised += 1 }
                 // Code mapped before the advice (by the loader, at startup) is dropped from this process and
-                // faults back one page at a time when it runs again. Only code: it is never written, so
-                // dropping loses nothing, where dropping relocated read-only data would.
-                if mapping.executable { _ = madvise(address, mapping.range.count, MADV_DONTNEED) }
+                // faults back one page at a time when it runs again: it is the file's content. A mapping
+                // with private copies of pages (text relocations, relocated read-only data) is kept, since
+                // dropping would lose what was written to them.
+                if mapping.droppable { _ = madvise(address, mapping.range.count, MADV_DONTNEED) }
             }
             return advised
         #else
@@ -37,20 +38,43 @@ public enum MappedFilePages {
         #endif
     }
 
-    /// The address ranges of the mappings in a `/proc/PID/maps` text that map a file and are not writable
-    /// (code and constants; writable data is left alone).
-    static func readOnlyFileMappings(_ maps: String) -> [(range: Range<UInt>, executable: Bool)] {
-        maps.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-            // The path is the rest of the line after the padding that follows the inode.
-            guard fields.count == 6, fields[5].drop(while: { $0 == " " }).hasPrefix("/"), fields[1].first == "r",
-                !fields[1].contains("w")
-            else { return nil }
-            let bounds = fields[0].split(separator: "-")
-            guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16),
-                start < end
-            else { return nil }
-            return (start..<end, fields[1].contains("x"))
+    /// One mapping of a file that is not writable (code and constants).
+    struct Mapping: Equatable {
+        /// Its addresses.
+        var range: Range<UInt>
+        /// Executable code holding no page of its own (`Anonymous: 0 kB`): every page is the file's.
+        var droppable: Bool
+    }
+
+    /// The read-only file mappings of a `/proc/PID/smaps` text (writable data is left alone).
+    static func readOnlyFileMappings(_ smaps: String) -> [Mapping] {
+        var mappings: [Mapping] = []
+        var current: (range: Range<UInt>, executable: Bool, anonymousKB: Int)?
+        func finish() {
+            if let current {
+                mappings.append(
+                    Mapping(range: current.range, droppable: current.executable && current.anonymousKB == 0))
+            }
+            current = nil
         }
+        for line in smaps.split(separator: "\n") {
+            if line.hasPrefix("Anonymous:") {
+                let value = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first
+                current?.anonymousKB = value.flatMap { Int($0) } ?? 1
+                continue
+            }
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            let bounds = fields.first?.split(separator: "-") ?? []
+            guard fields.count >= 5, bounds.count == 2, let start = UInt(bounds[0], radix: 16),
+                let end = UInt(bounds[1], radix: 16)
+            else { continue }
+            // A mapping's header line: the path is the rest of the line after the padding.
+            finish()
+            let path = fields.count == 6 ? fields[5].drop(while: { $0 == " " }) : ""
+            guard start < end, path.hasPrefix("/"), fields[1].first == "r", !fields[1].contains("w") else { continue }
+            current = (start..<end, fields[1].contains("x"), 0)
+        }
+        finish()
+        return mappings
     }
 }

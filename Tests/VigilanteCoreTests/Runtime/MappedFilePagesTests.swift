@@ -4,23 +4,32 @@ import Testing
 @testable import VigilanteCore
 
 @Suite struct MappedFilePagesTests {
-    @Test func onlyReadOnlyFileMappingsAreChosen() {
-        let maps = """
+    @Test func onlyReadOnlyFileMappingsAreChosenAndOnlyPristineCodeIsDropped() {
+        let smaps = """
             5581a0000000-5581a0400000 r--p 00000000 08:01 1234                       /usr/bin/vigilante
+            Size:               4096 kB
+            Anonymous:             0 kB
             5581a0400000-5581a4000000 r-xp 00400000 08:01 1234                       /usr/bin/vigilante
+            Rss:               20000 kB
+            Anonymous:             0 kB
+            VmFlags: rd ex mr mw me
             5581a4000000-5581a4100000 rw-p 04000000 08:01 1234                       /usr/bin/vigilante
+            Anonymous:          1024 kB
             5581a5000000-5581a5200000 rw-p 00000000 00:00 0                          [heap]
+            Anonymous:          2048 kB
             7f0000000000-7f0000021000 rw-p 00000000 00:00 0
-            7f0000100000-7f0000200000 r-xp 00000000 08:01 99                         /usr/lib/libc.so.6 (deleted)
+            Anonymous:           132 kB
+            7f0000100000-7f0000200000 r-xp 00000000 08:01 99                         /usr/lib/libtextrel.so (deleted)
+            Anonymous:             8 kB
             7ffd00000000-7ffd00001000 r-xp 00000000 00:00 0                          [vdso]
+            Anonymous:             0 kB
             """
-        let chosen = MappedFilePages.readOnlyFileMappings(maps)
         #expect(
-            chosen.map(\.range) == [
-                0x5581_a000_0000..<0x5581_a040_0000, 0x5581_a040_0000..<0x5581_a400_0000,
-                0x7f00_0010_0000..<0x7f00_0020_0000,
+            MappedFilePages.readOnlyFileMappings(smaps) == [
+                .init(range: 0x5581_a000_0000..<0x5581_a040_0000, droppable: false),
+                .init(range: 0x5581_a040_0000..<0x5581_a400_0000, droppable: true),
+                .init(range: 0x7f00_0010_0000..<0x7f00_0020_0000, droppable: false),
             ])
-        #expect(chosen.map(\.executable) == [false, true, true])
     }
 
     #if os(Linux)
