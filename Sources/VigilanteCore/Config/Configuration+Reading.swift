@@ -107,8 +107,8 @@ extension Configuration {
                     summary: "How long the leader tries to renew before it stops its tasks."),
                 retryPeriod: try reader.duration(
                     "retryPeriod", default: .seconds(15),
-                    summary: "Time between acquire and renew attempts: the leader writes the Lease this often "
-                        + "(240 requests per hour)."))
+                    summary: "Time between acquire and renew attempts: the leader writes the Lease once per "
+                        + "period (at 15s, 240 requests per hour)."))
             guard settings.leaseDuration > settings.renewDeadline, settings.renewDeadline > settings.retryPeriod else {
                 throw reader.error(
                     at: "renewDeadline",

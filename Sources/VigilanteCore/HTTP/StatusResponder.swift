@@ -86,13 +86,22 @@ struct StatusResponder: HTTPResponder {
         switch endpoint {
         case .taskList:
             if format == .json(pretty: false) {
-                return await encodedAnswer(for: nil) { try await provider.taskStatusesJSON() }
+                do {
+                    return json(.ok, try await provider.taskStatusesJSON())
+                } catch {
+                    return encodingFailed(error)
+                }
             }
             let entries = await provider.taskStatuses()
             return render(entries, format: format, status: .ok) { StatusTextRenderer.taskTable($0) }
         case .task(let name):
             if format == .json(pretty: false) {
-                return await encodedAnswer(for: name) { try await provider.taskStatusJSON(named: name) }
+                do {
+                    guard let data = try await provider.taskStatusJSON(named: name) else { return noTask(name) }
+                    return json(.ok, data)
+                } catch {
+                    return encodingFailed(error)
+                }
             }
             guard let entry = await provider.taskStatuses().first(where: { $0.name == name }) else {
                 return noTask(name)
@@ -115,16 +124,6 @@ struct StatusResponder: HTTPResponder {
 
     private func noTask(_ name: String) -> Response {
         error(.notFound, "NotFound", "no task named \"\(name)\"")
-    }
-
-    /// `200` with the JSON the provider encoded; `404` when it has no task `name`.
-    private func encodedAnswer(for name: String?, _ encode: () async throws -> Data?) async -> Response {
-        do {
-            guard let data = try await encode() else { return noTask(name ?? "") }
-            return json(.ok, data)
-        } catch {
-            return encodingFailed(error)
-        }
     }
 
     private func encodingFailed(_ error: any Error) -> Response {

@@ -21,7 +21,9 @@ public enum MappedFilePages {
     @discardableResult
     public static func trim() -> Int {
         #if os(Linux)
-            guard let smaps = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8) else { return 0 }
+            // Read to the end: the kernel makes smaps a page at a time, and a single read stops short.
+            guard let data = FileHandle(forReadingAtPath: "/proc/self/smaps")?.readDataToEndOfFile() else { return 0 }
+            let smaps = String(decoding: data, as: UTF8.self)
             var advised = 0
             for mapping in readOnlyFileMappings(smaps) {
                 let address = UnsafeMutableRawPointer(bitPattern: mapping.range.lowerBound)

@@ -180,9 +180,7 @@ public final class OperatorRuntime: Sendable {
                 metadata: ["port": "\(port)", "scheme": "\(configuration.tls.enabled ? "https" : "http")"])
             // Once every cache has its first list, the start-up code (configuration, migrations, TLS set-up,
             // first lists) has run and will not run again: drop its pages (see MappedFilePages).
-            while await !scheduler.readinessChecks().allSatisfy(\.ok) {
-                do { try await Task.sleep(for: .milliseconds(100)) } catch { return }
-            }
+            guard (try? await scheduler.waitUntilCachesSynced()) != nil else { return }
             MappedFilePages.trim()
         }
         defer { announce.cancel() }

@@ -23,9 +23,9 @@ final class TaskRunner: Sendable {
     struct EncodedDetails: Sendable {
         var json: Data
         var generation: UInt64
-        var computedAt: ContinuousClock.Instant
-        /// From the end of a pass (kept until the next pass), or computed for a request (kept briefly).
-        var afterPass: Bool
+        /// nil for details from the end of a pass (kept until the next pass); for details computed for a
+        /// request, when they stop being served.
+        var expiresAt: ContinuousClock.Instant?
     }
 
     /// How long details computed for a request (before the task's first pass: disabled, standby, not yet
@@ -69,6 +69,9 @@ final class TaskRunner: Sendable {
     }
 
     var cachesSynced: Bool { caches.allSatisfy { $0.cache.hasSynced } }
+
+    /// Returns once every cache of the task has its first list.
+    func waitUntilCachesSynced() async throws { try await context.caches.waitUntilSynced() }
 
     // MARK: Loops
 
@@ -249,8 +252,7 @@ final class TaskRunner: Sendable {
         let details = await task.statusJSON(context)
         state.withLock { state in
             state.detailsGeneration += 1
-            state.details = EncodedDetails(
-                json: details, generation: state.detailsGeneration, computedAt: .now, afterPass: true)
+            state.details = EncodedDetails(json: details, generation: state.detailsGeneration, expiresAt: nil)
         }
         return outcome
     }
@@ -295,18 +297,16 @@ final class TaskRunner: Sendable {
             name: name, enabled: enabled, interval: entry.settings.interval.configText, state: taskState,
             lastRun: snapshot.history.last, nextRunAt: taskState == .idle ? snapshot.nextRunAt : nil,
             runs: snapshot.runs, failures: snapshot.failures, details: .null)
-        if let details = snapshot.details,
-            details.afterPass || ContinuousClock.now - details.computedAt < Self.onRequestDetailsLifetime
-        {
+        if let details = snapshot.details, details.expiresAt.map({ ContinuousClock.now < $0 }) ?? true {
             return (entry, details)
         }
         let json = await self.entry.task.statusJSON(context)
         let details = state.withLock { state -> EncodedDetails in
             // A pass that ended meanwhile has the newer details.
-            if let details = state.details, details.afterPass { return details }
+            if let details = state.details, details.expiresAt == nil { return details }
             state.detailsGeneration += 1
             let details = EncodedDetails(
-                json: json, generation: state.detailsGeneration, computedAt: .now, afterPass: false)
+                json: json, generation: state.detailsGeneration, expiresAt: .now + Self.onRequestDetailsLifetime)
             state.details = details
             return details
         }

@@ -59,6 +59,11 @@ public final class TaskScheduler: Service, Sendable {
         }
     }
 
+    /// Returns once the caches of every enabled task have their first list; throws when cancelled.
+    public func waitUntilCachesSynced() async throws {
+        for runner in runners where runner.enabled { try await runner.waitUntilCachesSynced() }
+    }
+
     /// The runner of `name`, for tests.
     func runner(_ name: String) -> TaskRunner? { runners.first { $0.name == name } }
 

@@ -275,10 +275,9 @@ public final class ResourceCache<R: KubernetesResource>: Service, Sendable {
     /// every node) only moves the resourceVersion: the new object is kept, but no change is announced.
     private static func differs(_ previous: R, _ object: R) -> Bool {
         guard previous.metadata.resourceVersion != object.metadata.resourceVersion else { return false }
-        guard let equatable = previous as? any Equatable else { return true }
         var current = object
         current.metadata.resourceVersion = previous.metadata.resourceVersion
-        return !equatable.isEqual(to: current)
+        return current != previous
     }
 
     private static func notify(_ state: inout State, _ change: ResourceChange) {
@@ -297,9 +296,4 @@ public final class ResourceCache<R: KubernetesResource>: Service, Sendable {
             continuation.finish()
         }
     }
-}
-
-extension Equatable {
-    /// Whether `other` is a value of this type equal to this one.
-    fileprivate func isEqual(to other: Any) -> Bool { (other as? Self) == self }
 }

@@ -2,7 +2,7 @@
 ///
 /// Models decode only the fields the operator uses; unknown fields are ignored, and writes are
 /// creates or merge patches, so fields the model does not know are never lost on the server.
-public protocol KubernetesResource: Codable, Sendable {
+public protocol KubernetesResource: Codable, Sendable, Equatable {
     /// The API group, empty for the core group (`v1`).
     static var group: String { get }
     /// The API version inside the group, for example `v1`.
