@@ -89,7 +89,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilanteCoreTests",
-            dependencies: ["VigilanteCore", "SNAT", "ClusterSimulator"]
+            dependencies: ["VigilanteCore", "SNAT", "ClusterSimulator", "TaskTestSupport"]
         ),
         .testTarget(
             name: "ClusterSimulatorTests",
@@ -105,6 +105,7 @@ let package = Package(
                 "ClusterSimulator",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/TaskTestSupport"
         ),
@@ -121,6 +122,7 @@ let package = Package(
             dependencies: [
                 "VigilanteCore",
                 "ClusterSimulator",
+                "TaskTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
