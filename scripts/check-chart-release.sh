@@ -7,8 +7,8 @@
 #     `helm pull --verify` with the public key, `helm template` from the repository;
 #   - `helm template oci://...` from the registry;
 #   - a tampered package fails `helm verify`;
-#   - the release script refuses a dirty tree, a disagreeing version, a release tag that differs, and
-#     a version that is already published.
+#   - the release script refuses a dirty tree, a disagreeing version, a release tag that differs, a
+#     chart whose default image is not the published one, and a version that is already published.
 #
 #   scripts/check-chart-release.sh
 # Installs gnupg and docker-registry with apt when missing. Prints `N passed, M failed` last.
@@ -103,8 +103,11 @@ pids+=($!)
 wait_for 30 curl -fsS "http://127.0.0.1:$registry_port/v2/" || die "docker-registry did not start"
 oci=oci://127.0.0.1:$registry_port/charts
 
+image_repository=$(helm show values charts/cops-vigilante | python3 -c 'import sys, yaml; print(yaml.safe_load(sys.stdin)["image"]["repository"])')
 release=(bash "$clone/scripts/release-chart.sh" --repo-dir "$pages" --url "$url" --key "$key"
     --keyring "$work/secring.gpg" --oci "$oci" --plain-http)
+refuses "the release script refuses a chart whose default image is not where the image is published" \
+    "not ghcr.io/someone-else/cops-vigilante:$version" "${release[@]}" --image-repository ghcr.io/someone-else/cops-vigilante
 refuses "the release script refuses a release tag that differs" "the release tag v0.0.1" \
     "${release[@]}" --tag v0.0.1
 echo "# local edit" >>"$clone/charts/cops-vigilante/values.yaml"
@@ -114,7 +117,8 @@ sed -i "s/^appVersion: .*/appVersion: \"9.9.9\"/" "$clone/charts/cops-vigilante/
 git -C "$clone" -c user.name=ci -c user.email=ci@invalid commit --quiet -am "disagreeing appVersion"
 refuses "the release script refuses a disagreeing appVersion" "appVersion is 9.9.9, not $version" "${release[@]}"
 git -C "$clone" checkout --quiet --detach "$(git rev-parse HEAD)"
-check "scripts/release-chart.sh packages, signs, indexes and pushes $version" "${release[@]}" --tag "v$version"
+check "scripts/release-chart.sh packages, signs, indexes and pushes $version" "${release[@]}" --tag "v$version" \
+    --image-repository "$image_repository"
 refuses "the release script refuses a version already published" "already in" "${release[@]}"
 
 # --- the repository as users see it --------------------------------------------------------------------

@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Publishes the chart of the current commit: a signed package in a Helm repository folder (GitHub
 # Pages) and, optionally, an OCI artifact.
-#   1. refuses a tree with uncommitted changes, and a version that disagrees anywhere
-#      (scripts/check-version.sh, with --tag when given);
+#   1. refuses a tree with uncommitted changes, a version that disagrees anywhere
+#      (scripts/check-version.sh, with --tag when given), and a chart whose default image is not
+#      --image-repository (where the release publishes the image);
 #   2. `helm package --sign` (GnuPG key --key from the secret keyring --keyring) into REPO_DIR, then
 #      `helm verify` of the result;
 #   3. `helm repo index REPO_DIR --url URL --merge REPO_DIR/index.yaml`: the earlier versions in the
 #      folder's index.yaml stay listed (a version already in it is refused: releases are immutable);
 #   4. with --oci oci://REGISTRY/PATH: `helm push` of the package (with its provenance).
 #
-#   scripts/release-chart.sh --repo-dir DIR --url URL --key NAME --keyring SECRING [--oci URL]
-#                            [--tag TAG] [--passphrase-file FILE] [--plain-http]
+#   scripts/release-chart.sh --repo-dir DIR --url URL --key NAME --keyring SECRING
+#       [--image-repository REPO] [--oci URL] [--tag TAG] [--passphrase-file FILE] [--plain-http]
 #
 # The release workflow runs it on a checkout of the gh-pages branch; scripts/check-release.sh runs it
 # against folders and a registry on loopback, with a throwaway key.
@@ -18,13 +19,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.ci-tools/bin:$PATH"
 die() { echo "release-chart.sh: $*" >&2; exit 1; }
-usage="usage: scripts/release-chart.sh --repo-dir DIR --url URL --key NAME --keyring SECRING [--oci URL] [--tag TAG] [--passphrase-file FILE] [--plain-http]"
+usage="usage: scripts/release-chart.sh --repo-dir DIR --url URL --key NAME --keyring SECRING [--image-repository REPO] [--oci URL] [--tag TAG] [--passphrase-file FILE] [--plain-http]"
 repo_dir=""
 url=""
 key=""
 keyring=""
 oci=""
 tag=""
+image_repository=""
 passphrase=()
 plain_http=()
 while [ $# -gt 0 ]; do
@@ -34,6 +36,7 @@ while [ $# -gt 0 ]; do
         --key) key=${2:?$usage}; shift 2 ;;
         --keyring) keyring=${2:?$usage}; shift 2 ;;
         --oci) oci=${2:?$usage}; shift 2 ;;
+        --image-repository) image_repository=${2:?$usage}; shift 2 ;;
         --tag) tag=${2:?$usage}; shift 2 ;;
         --passphrase-file) passphrase=(--passphrase-file "${2:?$usage}"); shift 2 ;;
         --plain-http) plain_http=(--plain-http); shift ;;
@@ -53,6 +56,12 @@ $dirty"
 tag_args=()
 [ -z "$tag" ] || tag_args=(--tag "$tag")
 version=$(bash scripts/check-version.sh "${tag_args[@]}") || die "the versions disagree (above); nothing was published"
+if [ -n "$image_repository" ]; then
+    default_image=$(helm template cops-vigilante charts/cops-vigilante --show-only templates/deployment.yaml \
+        | sed -n 's/^ *image: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
+    [ "$default_image" = "$image_repository:$version" ] \
+        || die "the chart's default image is $default_image, not $image_repository:$version (image.repository in charts/cops-vigilante/values.yaml)"
+fi
 
 package=$repo_dir/cops-vigilante-$version.tgz
 if [ -f "$repo_dir/index.yaml" ] && python3 - "$repo_dir/index.yaml" "$version" <<'PY'
