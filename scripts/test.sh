@@ -26,3 +26,6 @@ bash scripts/check-chart.sh
 
 echo "== RBAC truth: the chart grants exactly what the end-to-end run used"
 bash scripts/check-rbac-coverage.sh
+
+echo "== release: the image run from its own root filesystem, registry, chart repository, versions, workflows"
+bash scripts/check-release.sh
