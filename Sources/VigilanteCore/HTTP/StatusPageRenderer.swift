@@ -86,7 +86,8 @@ enum StatusPageRenderer {
             let outcome = run.outcome ?? "running"
             html += fact(
                 "last run",
-                "\(time(run.startedAt, now: now)) <span class=\"outcome \(escape(outcome))\">\(escape(outcome))</span>")
+                "\(time(run.startedAt, now: now)) (<span class=\"outcome \(escape(outcome))\">\(escape(outcome))</span>)"
+            )
         } else {
             html += fact("last run", "none yet")
         }
