@@ -92,7 +92,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilanteCoreTests",
-            dependencies: ["VigilanteCore", "SNAT", "ClusterSimulator"]
+            dependencies: ["VigilanteCore", "SNAT", "ClusterSimulator", "TaskTestSupport"]
         ),
         .testTarget(
             name: "ClusterSimulatorTests",
@@ -108,6 +108,7 @@ let package = Package(
                 "ClusterSimulator",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/TaskTestSupport"
         ),
@@ -124,6 +125,7 @@ let package = Package(
             dependencies: [
                 "VigilanteCore",
                 "ClusterSimulator",
+                "TaskTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
