@@ -64,10 +64,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The build stamp (git commit, date) that scripts/build-release.sh writes into the linked binary.
+        .target(name: "VigilanteBuildInfo"),
         .executableTarget(
             name: "vigilante",
             dependencies: [
                 "VigilanteCore",
+                "VigilanteBuildInfo",
                 "SNAT",
                 "EvictedPodCleanup",
                 "ClusterSimulator",

@@ -17,6 +17,8 @@ struct NodeHealingPass {
         var podsCreated = 0
         /// Whether the window completed and the node was annotated.
         var healed = false
+        /// Whether this pass started a window.
+        var windowStarted = false
         /// The Ready-to-first-pod delay, when this pass created a window's first pod.
         var detection: Duration?
         /// Steps that failed.
@@ -102,6 +104,7 @@ struct NodeHealingPass {
         let record = NodeHealingRecord(node: node, windowStartedAt: now, reason: reason)
         try ledger.save(record)
         outcome.record = record
+        outcome.windowStarted = true
         let window = HealingWindow(start: now, duration: rules.healingDuration)
         let cause =
             reason == .annotationReset

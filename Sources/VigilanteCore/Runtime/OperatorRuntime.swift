@@ -132,8 +132,9 @@ public final class OperatorRuntime: Sendable {
             http: configuration.http, tls: configuration.tls,
             provider: OperatorStatus(
                 scheduler: scheduler, store: self.store, reachability: reachability,
-                reachabilityWindow: reachabilityWindow),
-            registry: registry, logger: Logger(label: "vigilante.http"))
+                reachabilityWindow: reachabilityWindow, leadership: leadership, identity: instance, clock: clock),
+            registry: registry, logger: Logger(label: "vigilante.http"),
+            metricHelp: taskTypes.reduce(MetricHelp.core) { $0.merging($1.metricHelp) })
     }
 
     /// Waits until the API server answers anything (`GET /version`; any HTTP status proves it is

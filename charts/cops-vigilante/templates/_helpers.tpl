@@ -229,3 +229,17 @@ subjects:
     name: {{ include "cops-vigilante.serviceAccountName" . }}
     namespace: {{ .Release.Namespace }}
 {{- end -}}
+
+{{/*
+The runbook annotation of an alert: (list $ "anchor"). A URL when prometheusRules.runbookBaseURL is
+set, else the section of docs/operations.md.
+*/}}
+{{- define "cops-vigilante.runbook" -}}
+{{- $root := index . 0 -}}
+{{- $anchor := index . 1 -}}
+{{- with $root.Values.prometheusRules.runbookBaseURL -}}
+runbook_url: {{ printf "%s#%s" (trimSuffix "#" .) $anchor | quote }}
+{{- else -}}
+runbook: {{ printf "docs/operations.md#%s" $anchor | quote }}
+{{- end -}}
+{{- end -}}
