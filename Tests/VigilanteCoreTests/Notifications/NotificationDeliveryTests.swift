@@ -245,7 +245,9 @@ import Testing
                 configure: {
                     $0.queueCapacity = 1
                     $0.maxAttempts = 1
-                }, requestTimeout: .seconds(2))
+                },
+                // The hanging request must outlast the sends below on a loaded machine; shutdown cuts it off.
+                requestTimeout: .seconds(120), shutdownGrace: .milliseconds(500))
             receiver.script([.hang])
             try await fixture.run {
                 fixture.dispatcher.send(Self.nodeHealed(1))

@@ -43,7 +43,8 @@ struct DispatcherFixture {
 
     init(
         receiver: WebhookReceiver, destinations: [(String, NotificationFormat, Set<NotificationEvent.Kind>)],
-        configure: (inout NotificationSettings) -> Void = { _ in }, requestTimeout: Duration = .seconds(5)
+        configure: (inout NotificationSettings) -> Void = { _ in }, requestTimeout: Duration = .seconds(5),
+        shutdownGrace: Duration = .seconds(30)
     ) throws {
         self.receiver = receiver
         var settings = NotificationSettings.none
@@ -59,7 +60,8 @@ struct DispatcherFixture {
         var timing = NotificationDispatcher.Timing()
         timing.tick = .milliseconds(20)
         timing.retryBase = .milliseconds(50)
-        timing.shutdownGrace = .seconds(2)
+        // Generous by default: on a loaded machine a first delivery at shutdown can take seconds.
+        timing.shutdownGrace = shutdownGrace
         let counter = Mutex(0)
         timing.makeID = {
             counter.withLock {
