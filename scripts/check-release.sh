@@ -19,7 +19,7 @@ timed() {
     echo "-- $label: $((SECONDS - start)) s"
 }
 
-timed "release binary (scripts/build-release.sh)" bash scripts/build-release.sh >/dev/null
+timed "release binary (scripts/build-release.sh)" bash scripts/build-release.sh
 binary=.build-release/dist/vigilante
 echo "$("$binary" --version); stripped $(du -k "$binary" | cut -f1) KiB, gzip -9 $(gzip -9c "$binary" | wc -c | awk '{printf "%d", $1 / 1024}') KiB"
 
