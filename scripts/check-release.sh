@@ -28,7 +28,7 @@ check_versions() {
     version=$(bash scripts/check-version.sh --binary "$binary")
     echo "ok   one version everywhere: $version"
     copy=$(mktemp -d)
-    cp -r scripts charts Sources CHANGELOG.md "$copy/"
+    cp -r scripts charts Sources CHANGELOG.md Dockerfile "$copy/"
     sed -i 's/^appVersion: .*/appVersion: "0.0.0-disagree"/' "$copy/charts/cops-vigilante/Chart.yaml"
     if bash "$copy/scripts/check-version.sh" 2>/dev/null; then
         echo "FAIL scripts/check-version.sh accepted a chart whose appVersion disagrees"
