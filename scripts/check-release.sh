@@ -19,7 +19,7 @@ timed() {
     echo "-- $label: $((SECONDS - start)) s"
 }
 
-timed "release binary (scripts/build-release.sh)" bash scripts/build-release.sh >/dev/null
+timed "release binary (scripts/build-release.sh)" bash scripts/build-release.sh
 binary=.build-release/dist/vigilante
 echo "$("$binary" --version); stripped $(du -k "$binary" | cut -f1) KiB, gzip -9 $(gzip -9c "$binary" | wc -c | awk '{printf "%d", $1 / 1024}') KiB"
 
@@ -28,7 +28,7 @@ check_versions() {
     version=$(bash scripts/check-version.sh --binary "$binary")
     echo "ok   one version everywhere: $version"
     copy=$(mktemp -d)
-    cp -r scripts charts Sources CHANGELOG.md "$copy/"
+    cp -r scripts charts Sources CHANGELOG.md Dockerfile "$copy/"
     sed -i 's/^appVersion: .*/appVersion: "0.0.0-disagree"/' "$copy/charts/cops-vigilante/Chart.yaml"
     if bash "$copy/scripts/check-version.sh" 2>/dev/null; then
         echo "FAIL scripts/check-version.sh accepted a chart whose appVersion disagrees"

@@ -3,6 +3,7 @@
 # must equal it, or this exits 1 naming each one that differs:
 #   - the chart's `version` and `appVersion` (charts/cops-vigilante/Chart.yaml);
 #   - the image tag the chart renders by default (image.tag empty means appVersion);
+#   - the Dockerfile's `ARG VERSION` default (its version label);
 #   - a `## [VERSION]` section in CHANGELOG.md;
 #   - with --binary PATH: what `PATH --version` reports;
 #   - with --image ARCHIVE: the org.opencontainers.image.version label and the ref name inside it;
@@ -42,6 +43,8 @@ app_version=$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$chart")
 image_line=$(helm template cops-vigilante charts/cops-vigilante --show-only templates/deployment.yaml 2>/dev/null \
     | sed -n 's/^ *image: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p')
 [ "${image_line##*:}" = "$version" ] || disagree "the chart's default image ($image_line) tag" "${image_line##*:}"
+docker_version=$(sed -n 's/^ARG VERSION=//p' Dockerfile)
+[ "$docker_version" = "$version" ] || disagree "the Dockerfile's ARG VERSION default" "${docker_version:-missing}"
 grep -q "^## \[$version\]" CHANGELOG.md 2>/dev/null || problems+=("CHANGELOG.md has no '## [$version]' section")
 if [ -n "$binary" ]; then
     reported=$("$binary" --version 2>/dev/null) || die "$binary --version failed"
