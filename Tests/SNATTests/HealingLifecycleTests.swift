@@ -78,6 +78,13 @@ import VigilanteCore
             #expect(env.metrics.counter("vigilante_snat_healer_pods_created_total") == 180)
             #expect(env.metrics.counter("cops_vigilante_snat_node_healing_attempts") == 180)
             #expect(env.metrics.counter("vigilante_snat_nodes_healed_total") == 3)
+            #expect(env.metrics.counter("vigilante_snat_windows_started_total") == 3)
+            for node in nodes {
+                #expect(
+                    env.metrics.gauge("vigilante_snat_node_window_start_timestamp_seconds", [("node", node)]) == nil,
+                    "a healed node's series are gone")
+                #expect(env.metrics.gauge("vigilante_snat_node_window_end_timestamp_seconds", [("node", node)]) == nil)
+            }
             #expect(env.metrics.gauge("vigilante_snat_nodes", [("phase", "healed")]) == 3)
             #expect(env.metrics.gauge("vigilante_snat_nodes", [("phase", "healing")]) == 0)
             let detections = env.metrics.timerSamples("vigilante_snat_detection_seconds")

@@ -17,6 +17,8 @@ struct NodeHealingPass {
         var podsCreated = 0
         /// Whether the window completed and the node was annotated.
         var healed = false
+        /// Whether this pass started a window.
+        var windowStarted = false
         /// The Ready-to-first-pod delay, when this pass created a window's first pod.
         var detection: Duration?
         /// Steps that failed.
@@ -102,6 +104,7 @@ struct NodeHealingPass {
         let record = NodeHealingRecord(node: node, windowStartedAt: now, reason: reason)
         try ledger.save(record)
         outcome.record = record
+        outcome.windowStarted = true
         let window = HealingWindow(start: now, duration: rules.healingDuration)
         let cause =
             reason == .annotationReset
@@ -113,7 +116,16 @@ struct NodeHealingPass {
             message:
                 "SNAT healing started (\(cause)): a fresh healer pod every \(rules.podInterval.configText) until "
                 + "\(window.end.formatted(.iso8601)).")
+        if reason != .firstSeenReady {
+            context.notifications.send(.healingRestarted(node.name, cause: Self.restartCause(reason)))
+        }
         try await freshHealerPod()
+    }
+
+    /// Why healing restarted, for the healingRestarted notification.
+    static func restartCause(_ reason: HealingWindow.StartReason) -> String {
+        reason == .annotationReset
+            ? "the \(SNATHealingRules.healedAnnotation) annotation was removed or changed" : reason.rawValue
     }
 
     /// Rule 4: a fresh healer pod on the node, then the previous ones go. Leftovers that could not be
@@ -171,6 +183,7 @@ struct NodeHealingPass {
             message:
                 "SNAT healing complete: \(record.podsCreated) healer pods since "
                 + "\(record.windowStartedAt.formatted(.iso8601)); annotated \(SNATHealingRules.healedAnnotation)=true.")
+        context.notifications.send(.nodeHealed(node.name))
     }
 
     /// Rule 6: the record says healed and the cached node does not. The live node decides: still
@@ -305,6 +318,8 @@ struct NodeHealingPass {
                 "retryAt": "\(record.nextRetryAt.map { "\($0)" } ?? "")",
             ])
         outcome.actions.append("node \(node.name): \(failure.message)")
+        context.notifications.send(
+            .nodeFailing(node.name, consecutiveErrors: record.consecutiveErrors, message: failure.message))
         if record.consecutiveErrors == 1 {
             await event(
                 .warning, reason: "SNATHealingFailed",
