@@ -116,6 +116,20 @@ import VigilanteCore
         }
     }
 
+    @Test func aLimitBelowItsRequestFromTheEnvironmentNamesTheVariable() {
+        let environment = ConfigEnvironment(
+            variables: ["VIGILANTE_TASKS_SNAT_RESOURCES_LIMITS": "{memory: 4Mi}"],
+            serviceAccountDirectory: "/nonexistent",
+            hostName: "h")
+        #expect {
+            try ConfigurationLoader(taskTypes: [SNATConfiguration.self], environment: environment).load(
+                path: "/dev/null")
+        } throws: { error in
+            (error as? ConfigurationError)?.description
+                == "environment variable VIGILANTE_TASKS_SNAT_RESOURCES_LIMITS: tasks.snat.resources.limits: the memory limit 4Mi must be at least its request 8Mi"
+        }
+    }
+
     @Test func quantities() {
         #expect(parseQuantity("100m") == 0.1)
         #expect(parseQuantity("8Mi") == 8_388_608.0)

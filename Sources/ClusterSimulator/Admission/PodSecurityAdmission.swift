@@ -48,7 +48,7 @@ struct PodSecurityPolicy: Equatable, Sendable {
 
     /// Reads the labels as the plugin does: an invalid enforce level fails closed (`restricted`), invalid
     /// audit and warn levels fail open (`privileged`), an invalid version is `latest`, and `warn` follows
-    /// an explicitly stricter `enforce` when it is not set itself. Returns the label errors as 422 causes.
+    /// an explicitly stricter `enforce` when it is not set itself.
     init(labels: [String: String]) {
         self.init()
         _ = Self.parse(labels, into: &self)
@@ -56,6 +56,7 @@ struct PodSecurityPolicy: Equatable, Sendable {
 
     init() {}
 
+    /// The labels' errors, as the causes of a 422 (empty when they are valid).
     static func causes(of labels: [String: String]) -> [APIError.Cause] {
         var policy = PodSecurityPolicy()
         return parse(labels, into: &policy)
