@@ -116,7 +116,16 @@ struct NodeHealingPass {
             message:
                 "SNAT healing started (\(cause)): a fresh healer pod every \(rules.podInterval.configText) until "
                 + "\(window.end.formatted(.iso8601)).")
+        if reason != .firstSeenReady {
+            context.notifications.send(.healingRestarted(node.name, cause: Self.restartCause(reason)))
+        }
         try await freshHealerPod()
+    }
+
+    /// Why healing restarted, for the healingRestarted notification.
+    static func restartCause(_ reason: HealingWindow.StartReason) -> String {
+        reason == .annotationReset
+            ? "the \(SNATHealingRules.healedAnnotation) annotation was removed or changed" : reason.rawValue
     }
 
     /// Rule 4: a fresh healer pod on the node, then the previous ones go. Leftovers that could not be
@@ -174,6 +183,7 @@ struct NodeHealingPass {
             message:
                 "SNAT healing complete: \(record.podsCreated) healer pods since "
                 + "\(record.windowStartedAt.formatted(.iso8601)); annotated \(SNATHealingRules.healedAnnotation)=true.")
+        context.notifications.send(.nodeHealed(node.name))
     }
 
     /// Rule 6: the record says healed and the cached node does not. The live node decides: still
@@ -308,6 +318,8 @@ struct NodeHealingPass {
                 "retryAt": "\(record.nextRetryAt.map { "\($0)" } ?? "")",
             ])
         outcome.actions.append("node \(node.name): \(failure.message)")
+        context.notifications.send(
+            .nodeFailing(node.name, consecutiveErrors: record.consecutiveErrors, message: failure.message))
         if record.consecutiveErrors == 1 {
             await event(
                 .warning, reason: "SNATHealingFailed",

@@ -109,6 +109,9 @@ public struct SNATTask: VigilanteTask {
             records[key] = nil
             leftovers += (record.currentPod.map { [$0] } ?? []) + record.retiredPods
             context.logger.info("node gone: healing record dropped", metadata: ["node": "\(record.nodeName)"])
+            if nodes.contains(where: { $0.name == record.nodeName && SNATHealingRules.isCandidate($0) }) {
+                context.notifications.send(.healingRestarted(record.nodeName, cause: "the node was re-created"))
+            }
         }
         let liveUIDs = Set(nodes.compactMap(\.metadata.uid))
         leftovers += pods.filter { pod in

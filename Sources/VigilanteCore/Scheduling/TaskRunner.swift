@@ -41,6 +41,8 @@ final class TaskRunner: Sendable {
         var nextRunAt: Date?
         var runs = 0
         var failures = 0
+        /// Failed passes since the last one that did not fail, for the taskFailing notification.
+        var consecutiveFailures = 0
         var history: [TaskStatusEntry.Run] = []
         var currentPass: Task<TaskOutcome, any Error>?
         var debouncePending = false
@@ -238,16 +240,23 @@ final class TaskRunner: Sendable {
             context.logger.debug("pass \(label)", metadata: ["seconds": "\(elapsed.seconds)"])
         }
         let finishedAt = context.clock.now()
-        state.withLock { state in
+        let consecutiveFailures = state.withLock { state -> Int in
             state.running = false
             state.currentPass = nil
             state.runs += 1
             if failed { state.failures += 1 }
+            if label != "cancelled" { state.consecutiveFailures = failed ? state.consecutiveFailures + 1 : 0 }
             if !state.history.isEmpty {
                 state.history[state.history.count - 1] = TaskStatusEntry.Run(
                     startedAt: startedAt, finishedAt: finishedAt, durationSeconds: elapsed.seconds, outcome: label,
                     error: errorText)
             }
+            return state.consecutiveFailures
+        }
+        if failed {
+            context.notifications.send(
+                NotificationEvent(
+                    kind: .taskFailing, subject: name, detail: errorText, consecutiveFailures: consecutiveFailures))
         }
         metrics.record(outcome: label, duration: elapsed, succeeded: !failed && label != "cancelled", at: finishedAt)
         // Computed and encoded once per pass, not once per `/tasks` request: a status over thousands of
