@@ -14,6 +14,7 @@ usage: check-status-page.py URL ARTEFACT_DIR [CHROMIUM]
 import base64
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -206,7 +207,8 @@ def main():
         check(any(t["name"] == "evicted-pod-cleanup" for t in state["tasks"]), "every registered task is shown")
         check(state["leader"] == "this instance" and state["identity"] == "vigilante-demo",
               f"leader and identity are shown: {state['leader']!r}, {state['identity']!r}")
-        check(bool(state["version"]), f"the version is shown: {state['version']!r}")
+        check(bool(re.match(r"^\d+\.\d+\.\d+ \(commit ", state["version"] or "")),
+              f"the version (vigilante --version) is shown: {state['version']!r}")
         check(state["scripts"] == 0 and state["externalLinks"] == [], "no script, no external asset in the DOM")
         browser.screenshot(os.path.join(ARTEFACTS, "status-page-healing.png"))
 

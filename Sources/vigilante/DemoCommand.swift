@@ -62,7 +62,7 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             runtime = try OperatorRuntime(
                 configuration: configuration, taskTypes: registeredTasks, registry: registry, metrics: metrics,
-                logger: Logger(label: "vigilante"))
+                logger: Logger(label: "vigilante"), version: BuildInfo.description)
         } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)

@@ -31,6 +31,9 @@ public struct MetricHelp: Sendable {
             "Kubernetes API request attempts, by verb, resource and HTTP status code (error: no response).",
         "vigilante_kube_request_duration_seconds": "Duration of Kubernetes API request attempts, by verb and resource.",
         "vigilante_kube_watch_restarts_total": "Watch streams restarted, by resource and reason.",
+        "vigilante_notifications_sent_total": "Notifications delivered, by destination.",
+        "vigilante_notifications_failed_total": "Notifications given up or rejected, by destination.",
+        "vigilante_notifications_dropped_total": "Notifications dropped because the destination's queue was full.",
     ])
 
     /// `exposition` (Prometheus text format) with a `# HELP` line before every `# TYPE` line of a known

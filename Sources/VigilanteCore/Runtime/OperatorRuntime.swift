@@ -35,13 +35,14 @@ public final class OperatorRuntime: Sendable {
     private let logger: Logger
 
     /// Assembles the operator. `connection` overrides kubeconfig resolution (the demo passes its
-    /// simulator's); `store` overrides opening `configuration.store.path`.
+    /// simulator's); `store` overrides opening `configuration.store.path`; `version` is what the status
+    /// page shows (the executable passes its build's).
     public init(
         configuration: Configuration, taskTypes: [TaskType], registry: PrometheusCollectorRegistry,
         metrics: any MetricsFactory, logger: Logger, clock: any WallClock = SystemClock(),
         connection: KubernetesConnection? = nil, store: VigilanteStore? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        schedulerConfiguration: SchedulerConfiguration = .init()
+        schedulerConfiguration: SchedulerConfiguration = .init(), version: String = "unknown"
     ) throws(StartupError) {
         self.configuration = configuration
         self.logger = logger
@@ -132,7 +133,8 @@ public final class OperatorRuntime: Sendable {
             http: configuration.http, tls: configuration.tls,
             provider: OperatorStatus(
                 scheduler: scheduler, store: self.store, reachability: reachability,
-                reachabilityWindow: reachabilityWindow, leadership: leadership, identity: instance, clock: clock),
+                reachabilityWindow: reachabilityWindow, leadership: leadership, identity: instance, clock: clock,
+                version: version),
             registry: registry, logger: Logger(label: "vigilante.http"),
             metricHelp: taskTypes.reduce(MetricHelp.core) { $0.merging($1.metricHelp) })
     }

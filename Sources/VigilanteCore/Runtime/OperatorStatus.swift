@@ -10,6 +10,7 @@ struct OperatorStatus: StatusProvider {
     let leadership: any Leadership
     let identity: String
     let clock: any WallClock
+    let version: String
 
     func taskStatuses() async -> [TaskStatusEntry] { await scheduler.taskStatuses() }
 
@@ -20,7 +21,7 @@ struct OperatorStatus: StatusProvider {
     func operatorSummary() async -> OperatorSummary {
         let isLeader = leadership.isLeader
         return OperatorSummary(
-            version: OperatorVersion.current, identity: identity, isLeader: isLeader,
+            version: version, identity: identity, isLeader: isLeader,
             leaderIdentity: isLeader ? identity : leadership.leaderIdentity, now: clock.now())
     }
 

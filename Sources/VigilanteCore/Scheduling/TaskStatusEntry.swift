@@ -118,10 +118,9 @@ public protocol StatusProvider: Sendable {
 }
 
 extension StatusProvider {
-    /// This version, an unnamed leading instance, the system clock's time.
+    /// An unknown version, an unnamed leading instance, the system clock's time.
     public func operatorSummary() async -> OperatorSummary {
-        OperatorSummary(
-            version: OperatorVersion.current, identity: "", isLeader: true, leaderIdentity: nil, now: Date())
+        OperatorSummary(version: "unknown", identity: "", isLeader: true, leaderIdentity: nil, now: Date())
     }
 
     /// Encodes ``taskStatuses()``; providers that keep encoded snapshots answer faster.
