@@ -114,8 +114,11 @@ names = {p["name"]: p.get("versionInfo") for p in doc["packages"]}
 good = doc["spdxVersion"] == "SPDX-2.3" and all(names.get(n) for n in ("libc6", "libsqlite3-0", "swift-nio", "grdb.swift"))
 print(("ok   " if good else "FAIL ") + f"SBOM {sys.argv[1]}: SPDX-2.3, {len(names)} packages with versions (libc6 {names.get('libc6')}, swift-nio {names.get('swift-nio')})")
 PY
-if python3 -c 'import spdx_tools' 2>/dev/null || python3 -m pip install --quiet "spdx-tools==0.8.3" >/dev/null 2>&1; then
-    check "pyspdxtools validates the SBOM" python3 -m spdx_tools.spdx.clitools.pyspdxtools -i "$sbom" --novalidation=false
+spdx_tools=$root/.ci-tools/spdx-tools
+if [ -x "$spdx_tools/bin/pyspdxtools" ] || python3 -m pip install --quiet --disable-pip-version-check \
+    --target "$spdx_tools" "spdx-tools==0.8.3" >/dev/null 2>&1; then
+    check "pyspdxtools (spdx-tools 0.8.3) validates the SBOM" \
+        env PYTHONPATH="$spdx_tools" python3 "$spdx_tools/bin/pyspdxtools" -i "$sbom"
 else
     bad "could not install spdx-tools from PyPI to validate the SBOM"
 fi

@@ -16,15 +16,18 @@ vigilante=${1:-.build/debug/vigilante}
 chart=charts/cops-vigilante
 artefacts=$PWD/.artifacts/monitoring
 
-if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null || ! command -v chromium >/dev/null; then
-    echo "installing Debian's prometheus and chromium"
+packages=()
+command -v promtool >/dev/null && command -v prometheus >/dev/null || packages+=(prometheus)
+command -v chromium >/dev/null || packages+=(chromium)
+python3 -c 'import yaml' 2>/dev/null || packages+=(python3-yaml)
+if [ "${#packages[@]}" -gt 0 ]; then
+    echo "installing Debian's ${packages[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y --no-install-recommends prometheus chromium >/dev/null 2>&1 \
-        || { apt-get update >/dev/null && apt-get install -y --no-install-recommends prometheus chromium >/dev/null; } \
-        || { echo "error: cannot install Debian's prometheus and chromium (apt-get failed)" >&2; exit 1; }
+    apt-get install -y --no-install-recommends "${packages[@]}" >/dev/null 2>&1 \
+        || { apt-get update >/dev/null && apt-get install -y --no-install-recommends "${packages[@]}" >/dev/null; } \
+        || { echo "error: cannot install Debian's ${packages[*]} (apt-get failed)" >&2; exit 1; }
 fi
 command -v helm >/dev/null || { echo "error: helm is missing; run scripts/install-tools.sh" >&2; exit 1; }
-python3 -c 'import yaml' 2>/dev/null || { echo "error: python3 needs PyYAML (Debian: python3-yaml)" >&2; exit 1; }
 [ -x "$vigilante" ] || { echo "error: no vigilante binary at $vigilante (swift build first)" >&2; exit 1; }
 echo "$(promtool --version 2>&1 | head -1); $(chromium --version 2>/dev/null | head -1)"
 

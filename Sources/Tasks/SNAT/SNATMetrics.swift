@@ -17,7 +17,8 @@ import Metrics
 /// - Per node that is not healed (the series goes when the node is healed or gone), for alerts that name
 ///   the node: `vigilante_snat_node_window_start_timestamp_seconds{node}` and
 ///   `vigilante_snat_node_window_end_timestamp_seconds{node}` while it is in its window, and
-///   `vigilante_snat_node_consecutive_errors{node}` while its steps fail.
+///   `vigilante_snat_node_consecutive_errors{node}` while its steps fail. Not published in dry-run, where
+///   windows are only what the task would do.
 struct SNATMetrics {
     private let factory: any MetricsFactory
 

@@ -123,7 +123,10 @@ public final class NotificationDispatcher: NotificationSending, Service {
         pending.withLock { pending in
             for (index, destination) in settings.destinations.enumerated() where destination.kinds.contains(event.kind)
             {
-                if let last = pending[index].lastSeen[identity], now.timeIntervalSince(last) < dedupSeconds {
+                // Every leadership change is news: a repeated "became the leader" follows a "lost".
+                if event.kind != .leadership, let last = pending[index].lastSeen[identity],
+                    now.timeIntervalSince(last) < dedupSeconds
+                {
                     continue
                 }
                 if pending[index].lastSeen.count >= 10_000 {
@@ -142,16 +145,16 @@ public final class NotificationDispatcher: NotificationSending, Service {
         }
     }
 
-    /// Queues the batches whose window has passed (all of them with `everything`). Called every tick; tests
-    /// call it after moving their clock.
-    public func flushDue(everything: Bool = false) {
+    /// Queues the batches whose window has passed, and those of `kind` (or all, with `everything`) at once.
+    /// Called every tick; tests call it after moving their clock.
+    public func flushDue(everything: Bool = false, kind: NotificationEvent.Kind? = nil) {
         let now = clock.now()
         let window = settings.batchWindow.seconds
         let due = pending.withLock { pending -> [(index: Int, group: String, batch: NotificationBatch)] in
             var due: [(index: Int, group: String, batch: NotificationBatch)] = []
             for index in pending.indices {
                 for (group, batch) in pending[index].batches
-                where everything || now.timeIntervalSince(batch.firstAt) >= window {
+                where everything || batch.kind == kind || now.timeIntervalSince(batch.firstAt) >= window {
                     due.append((index, group, batch))
                     pending[index].batches[group] = nil
                 }
@@ -201,7 +204,7 @@ public final class NotificationDispatcher: NotificationSending, Service {
                             kind: .leadership, subject: instance,
                             detail: (isLeader ? LeadershipChange.gained : .lost).rawValue))
                     // Leadership is news now, not at the end of a batch window.
-                    flushDue(everything: true)
+                    flushDue(kind: .leadership)
                 }
             }
         }

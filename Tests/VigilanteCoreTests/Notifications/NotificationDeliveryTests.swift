@@ -134,13 +134,22 @@ import Testing
                 // Leadership is sent at once, without waiting for the batch window.
                 fixture.leadership.set(true)
                 try await eventually("the leadership message") { fixture.requests(to: "leader").count == 1 }
+                // Every change is sent, however soon it repeats an earlier one.
+                fixture.leadership.set(false)
+                try await eventually("the lost message") { fixture.requests(to: "leader").count == 2 }
+                fixture.leadership.set(true)
+                try await eventually("the regained message") { fixture.requests(to: "leader").count == 3 }
+                #expect(fixture.requests(to: "healed").isEmpty, "the healed batch waits for its window")
                 fixture.passWindow()
                 try await eventually("the healed message") { fixture.requests(to: "healed").count == 1 }
             }
-            #expect(fixture.requests(to: "leader").count == 1)
-            let card = try #require(fixture.requests(to: "leader").first?.json)
-            let body = String(decoding: try JSONSerialization.data(withJSONObject: card), as: UTF8.self)
-            #expect(body.contains("Instance vigilante-7d9f-abcde became the leader"))
+            let titles = try fixture.requests(to: "leader").map { request in
+                String(decoding: try JSONSerialization.data(withJSONObject: request.json ?? [:]), as: UTF8.self)
+            }
+            #expect(titles.count == 3)
+            #expect(titles.first?.contains("Instance vigilante-7d9f-abcde became the leader") == true)
+            #expect(titles.dropFirst().first?.contains("Instance vigilante-7d9f-abcde lost the leadership") == true)
+            #expect(titles.last?.contains("became the leader") == true)
         }
     }
 
