@@ -94,6 +94,13 @@ import VigilanteCore
             #expect((180...183).contains(podsCreated))
             #expect(env.metrics.counter("cops_vigilante_snat_node_healing_attempts") == podsCreated)
             #expect(env.metrics.counter("vigilante_snat_nodes_healed_total") == 3)
+            #expect(env.metrics.counter("vigilante_snat_windows_started_total") == 3)
+            for node in nodes {
+                #expect(
+                    env.metrics.gauge("vigilante_snat_node_window_start_timestamp_seconds", [("node", node)]) == nil,
+                    "a healed node's series are gone")
+                #expect(env.metrics.gauge("vigilante_snat_node_window_end_timestamp_seconds", [("node", node)]) == nil)
+            }
             #expect(env.metrics.gauge("vigilante_snat_nodes", [("phase", "healed")]) == 3)
             #expect(env.metrics.gauge("vigilante_snat_nodes", [("phase", "healing")]) == 0)
             let detections = env.metrics.timerSamples("vigilante_snat_detection_seconds")

@@ -17,6 +17,8 @@ struct NodeHealingPass {
         var podsCreated = 0
         /// Whether the window completed and the node was annotated.
         var healed = false
+        /// Whether this pass started a window.
+        var windowStarted = false
         /// The Ready-to-first-pod delay, when this pass created a window's first pod.
         var detection: Duration?
         /// Steps that failed.
@@ -112,6 +114,7 @@ struct NodeHealingPass {
         let record = NodeHealingRecord(node: node, windowStartedAt: now, reason: reason)
         try ledger.save(record)
         outcome.record = record
+        outcome.windowStarted = true
         let window = HealingWindow(start: now, duration: rules.healingDuration)
         let cause: String
         let eventReason: String
@@ -133,7 +136,19 @@ struct NodeHealingPass {
             message:
                 "SNAT healing started (\(cause)): a fresh healer pod every \(rules.podInterval.configText) until "
                 + "\(window.end.formatted(.iso8601)).")
+        if reason != .firstSeenReady {
+            context.notifications.send(.healingRestarted(node.name, cause: Self.restartCause(reason)))
+        }
         try await freshHealerPod()
+    }
+
+    /// Why healing restarted, for the healingRestarted notification.
+    static func restartCause(_ reason: HealingWindow.StartReason) -> String {
+        switch reason {
+        case .annotationReset: "the \(SNATHealingRules.healedAnnotation) annotation was removed or changed"
+        case .rebooted: "the node rebooted since it was healed"
+        case .firstSeenReady: reason.rawValue
+        }
     }
 
     /// Rule 4: a fresh healer pod on the node, then the previous ones go. Leftovers that could not be
@@ -192,6 +207,7 @@ struct NodeHealingPass {
             message:
                 "SNAT healing complete: \(record.podsCreated) healer pods since "
                 + "\(record.windowStartedAt.formatted(.iso8601)); annotated \(SNATHealingRules.healedAnnotation)=true.")
+        context.notifications.send(.nodeHealed(node.name))
     }
 
     /// Rule 6: the record says healed and the cached node does not. The live node decides: still
@@ -348,6 +364,8 @@ struct NodeHealingPass {
                 "retryAt": "\(record.nextRetryAt.map { "\($0)" } ?? "")",
             ])
         outcome.actions.append("node \(node.name): \(failure.message)")
+        context.notifications.send(
+            .nodeFailing(node.name, consecutiveErrors: record.consecutiveErrors, message: failure.message))
         if record.consecutiveErrors == 1 {
             await event(
                 .warning, reason: "SNATHealingFailed",

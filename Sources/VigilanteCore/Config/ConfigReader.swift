@@ -238,9 +238,13 @@ public struct ConfigReader {
         }
     }
 
-    /// An error about `key` of this section, for checks that span several keys.
+    /// An error about `key` of this section, for checks that span several keys; names the environment
+    /// variable or flag when the value came from one.
     public func error(at key: String, _ message: String) -> ConfigurationError {
-        ConfigurationError(
+        if let override = session.overrides[path(of: key)] {
+            return ConfigurationError(source: override.source, keyPath: path(of: key), message: message)
+        }
+        return ConfigurationError(
             source: session.fileSource, line: pairs.first(where: { $0.key == key })?.line, keyPath: path(of: key),
             message: message)
     }

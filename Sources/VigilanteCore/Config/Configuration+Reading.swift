@@ -128,6 +128,10 @@ extension Configuration {
             return settings
         }
 
+        let notifications = try root.section("notifications") { (reader) throws(ConfigurationError) in
+            try NotificationSettings.read(&reader, environment: environment)
+        }
+
         let tasks = try root.section("tasks") { (reader) throws(ConfigurationError) in
             var tasks: [TaskSettings] = []
             for type in taskTypes {
@@ -156,7 +160,7 @@ extension Configuration {
         }
         return Configuration(
             dryRun: dryRun, namespace: namespace, http: http, tls: tls, log: log, kubernetes: kubernetes,
-            store: store, leaderElection: leaderElection, tasks: tasks)
+            store: store, leaderElection: leaderElection, tasks: tasks, notifications: notifications)
     }
 }
 

@@ -20,6 +20,8 @@ public struct Configuration: Sendable {
     public var leaderElection: LeaderElectionSettings
     /// One entry per registered task, in registration order.
     public var tasks: [TaskSettings]
+    /// Slack, Teams and webhook notifications.
+    public var notifications: NotificationSettings = .none
 
     /// The settings of the task whose section is `section`.
     public func task(_ section: String) -> TaskSettings? { tasks.first { $0.section == section } }

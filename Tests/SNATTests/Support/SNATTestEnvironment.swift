@@ -23,6 +23,7 @@ final class SNATTestEnvironment: Sendable {
     let clock: ManualClock
     let metrics = RecordingMetrics()
     let events: RecordingEvents
+    let notifications = RecordingNotifications()
     private let harnesses = Mutex<[TaskHarness<SNATTask>]>([])
     /// Labels a node needs to be selected (a test's `nodeSelector`), for ``settle(_:)``.
     let selectedNodeLabels = Mutex<[String: String]>([:])
@@ -119,7 +120,7 @@ final class SNATTestEnvironment: Sendable {
         let harness = try await TaskHarness(
             task: SNATTask(configuration: options, settings: settings), settings: settings, client: client,
             store: store.namespace(SNATTask.name), clock: clock, events: events, metrics: metrics,
-            logger: Logger(label: "test.snat"))
+            logger: Logger(label: "test.snat"), notifications: notifications)
         harnesses.withLock { $0.append(harness) }
         return harness
     }

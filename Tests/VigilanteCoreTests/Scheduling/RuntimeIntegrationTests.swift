@@ -115,6 +115,9 @@ final class CuttableTransport: KubernetesTransport {
                         #expect(!second.isLeader)
                         #expect(first.isLeader)
                     }
+                    // The standby knows who leads (the status page shows it).
+                    #expect(second.leaderIdentity == "first")
+                    #expect(first.leaderIdentity == "first")
                     // The first "dies": it can no longer reach the server and never releases the lease.
                     let killedAt = ContinuousClock.now
                     cuttable.sever()
@@ -127,6 +130,7 @@ final class CuttableTransport: KubernetesTransport {
                     let lease = try await secondClient.get(Lease.self, name: "cops-vigilante", namespace: "default")
                     #expect(lease.spec?.holderIdentity == "second")
                     #expect(lease.spec?.leaseTransitions == 1)
+                    #expect(second.leaderIdentity == "second")
                     runFirst.cancel()
                     runSecond.cancel()
                     _ = await (runFirst.result, runSecond.result)
