@@ -10,6 +10,7 @@ final class APIServer: Sendable {
     let bookmarkInterval: Duration
     /// The validating admission stage of Pod Security (pods and namespaces).
     let podSecurity = PodSecurityAdmission()
+    private let started = ContinuousClock.now
     private let flowSchemaUID = Identifiers.uid()
     private let priorityLevelUID = Identifiers.uid()
 
@@ -46,6 +47,12 @@ final class APIServer: Sendable {
     // MARK: entry point
 
     func handle(_ request: APIRequest) async -> APIResponse {
+        let isWrite = WriteLoad.isWrite(method: request.method)
+        if isWrite, !access.withLock({ $0.writes.enter(at: ContinuousClock.now - started) }) {
+            let retryAfter = access.withLock { $0.writes.retryAfterSeconds }
+            return errorResponse(.tooManyRequests(retryAfter: retryAfter), authenticated: true, pretty: false)
+        }
+        defer { if isWrite { access.withLock { $0.writes.leave() } } }
         let settings = access.current
         if settings.latency > .zero {
             try? await Task.sleep(for: settings.latency)

@@ -40,6 +40,8 @@ public struct SNATConfiguration: TaskConfiguration, Equatable {
     public var backoffBase: Duration
     /// Longest delay between retries on a failing node.
     public var backoffCap: Duration
+    /// Heal a healed node again when it rebooted since (its `status.nodeInfo.bootID` changed).
+    public var healAfterReboot: Bool
 
     public init(reading reader: inout ConfigReader, environment: ConfigEnvironment) throws(ConfigurationError) {
         healingDuration = try reader.duration(
@@ -99,5 +101,9 @@ public struct SNATConfiguration: TaskConfiguration, Equatable {
         }
         backoffBase = backoff.base
         backoffCap = backoff.cap
+        healAfterReboot = try reader.bool(
+            "healAfterReboot", default: true,
+            summary: "Heal a healed node again when it rebooted since (a new status.nodeInfo.bootID): Azure CNI "
+                + "rebuilds its Windows network at boot. Nodes healed before the boot ID was recorded stay healed.")
     }
 }

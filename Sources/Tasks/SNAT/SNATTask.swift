@@ -44,7 +44,8 @@ public struct SNATTask: VigilanteTask {
         self.configuration = configuration
         rules = SNATHealingRules(
             healingDuration: configuration.healingDuration, podInterval: settings.interval,
-            backoff: NodeBackoff(base: configuration.backoffBase, cap: configuration.backoffCap))
+            backoff: NodeBackoff(base: configuration.backoffBase, cap: configuration.backoffCap),
+            healAfterReboot: configuration.healAfterReboot)
         podSpec = HealerPodSpec(configuration: configuration)
         windowsNodes = WatchedResource(
             "windowsNodes",

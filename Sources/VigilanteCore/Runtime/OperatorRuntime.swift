@@ -64,7 +64,8 @@ public final class OperatorRuntime: Sendable {
         }
         let reachability = APIReachability()
         let clientConfiguration = KubernetesClientConfiguration(
-            requestTimeout: configuration.kubernetes.requestTimeout, readOnly: configuration.dryRun)
+            requestTimeout: configuration.kubernetes.requestTimeout, readOnly: configuration.dryRun,
+            writeLimiter: configuration.kubernetes.writeLimiter)
         do {
             let transport = ReachabilityTrackingTransport(
                 base: try AsyncHTTPClientTransport(
