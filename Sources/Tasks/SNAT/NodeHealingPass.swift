@@ -144,8 +144,11 @@ struct NodeHealingPass {
 
     /// Why healing restarted, for the healingRestarted notification.
     static func restartCause(_ reason: HealingWindow.StartReason) -> String {
-        reason == .annotationReset
-            ? "the \(SNATHealingRules.healedAnnotation) annotation was removed or changed" : reason.rawValue
+        switch reason {
+        case .annotationReset: "the \(SNATHealingRules.healedAnnotation) annotation was removed or changed"
+        case .rebooted: "the node rebooted since it was healed"
+        case .firstSeenReady: "the node is Ready and not healed"
+        }
     }
 
     /// Rule 4: a fresh healer pod on the node, then the previous ones go. Leftovers that could not be
