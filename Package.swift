@@ -52,9 +52,11 @@ let package = Package(
             dependencies: ["VigilanteCore"],
             path: "Sources/Tasks/EvictedPodCleanup"
         ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ClusterSimulator",
             dependencies: [
+                "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

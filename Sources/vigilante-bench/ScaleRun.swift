@@ -152,7 +152,8 @@ struct ScaleRun {
         let port = try await operatorProcess.statusPort()
         let start = operatorProcess.startedAt
         // Startup to ready, initial sync (the node watch opens once the node LIST was received) and the
-        // first SNAT pass, polled every few milliseconds.
+        // first SNAT pass over the synced caches, polled every few milliseconds.
+        let windowsNodes = (nodes + 4) / 5 + flips.count
         var ready: Duration?
         var synced: Duration?
         var firstPass: Duration?
@@ -174,8 +175,10 @@ struct ScaleRun {
             {
                 synced = ContinuousClock.now - start
             }
-            if firstPass == nil, let runs = try await snatStatus(client, operatorProcess, port: port)?["runs"] as? Int,
-                runs > 0
+            // A finished pass whose status counts every Windows node: it ran over the synced caches (a
+            // pass over an empty cache would count none).
+            if firstPass == nil, let snat = try await snatStatus(client, operatorProcess, port: port),
+                let runs = snat["runs"] as? Int, runs > 0, Self.windowsNodesCounted(snat) == windowsNodes
             {
                 firstPass = ContinuousClock.now - start
             }
@@ -246,8 +249,7 @@ struct ScaleRun {
     }
 
     /// Polls `/tasks/snat` until cancelled and records every pass it sees once (a pass is told apart by
-    /// its start and duration), from the first pass that acted on: passes before it found the caches
-    /// not yet synced and did nothing.
+    /// its start and duration), from the first pass that acted on.
     private static func collectPasses(_ client: HTTPClient, url: String) async -> [PassSample] {
         var seen = Set<String>()
         var passes: [PassSample] = []
@@ -322,6 +324,12 @@ struct ScaleRun {
         else { return nil }
         let tasks = (object as? [[String: Any]]) ?? ((object as? [String: Any])?["tasks"] as? [[String: Any]]) ?? []
         return tasks.first { $0["name"] as? String == "snat" }
+    }
+
+    /// The Windows nodes the task's status counts, over every phase.
+    static func windowsNodesCounted(_ status: [String: Any]) -> Int {
+        let totals = (status["details"] as? [String: Any])?["totals"] as? [String: Any] ?? [:]
+        return totals.values.compactMap { $0 as? Int }.reduce(0, +)
     }
 
     static func lastRunSeconds(_ status: [String: Any]) -> Double? {

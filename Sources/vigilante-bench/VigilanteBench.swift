@@ -198,7 +198,7 @@ struct VigilanteBench: AsyncParsableCommand {
         }
         row("startup to /readyz 200 (ms)") { $0.startupToReadySeconds?.text(0, scale: 1000) }
         row("initial sync: start → node watch (ms)") { $0.initialSyncSeconds?.text(0, scale: 1000) }
-        row("start → first SNAT pass done (ms)") { $0.firstPassSeconds?.text(0, scale: 1000) }
+        row("start → first SNAT pass over the synced caches done (ms)") { $0.firstPassSeconds?.text(0, scale: 1000) }
         row("detection: Ready → healer pod (ms)") { $0.detectionSeconds?.text(0, scale: 1000) }
         row("SNAT pass duration (ms)") { $0.passDurationSeconds?.text(1, scale: 1000) }
         row("mixed: pass with nothing due (ms)") { $0.quietPassSeconds?.text(1, scale: 1000) }

@@ -15,8 +15,8 @@ struct ConfigCommand: ParsableCommand {
             commandName: "check",
             abstract: "Validate a configuration file and print the effective configuration.",
             discussion: """
-                Reads FILE (or --config, $VIGILANTE_CONFIG, /etc/vigilante/config.yaml), applies VIGILANTE_*
-                environment variables, and prints every key with its effective value and where it came from.
+                Reads FILE (or --config, $VIGILANTE_CONFIG, /etc/vigilante/config.yaml), applies VIGILANTE_* \
+                environment variables, and prints every key with its effective value and where it came from. \
                 Exits 0 when valid, 2 with one message naming the file, line and key when not.
                 """
         )

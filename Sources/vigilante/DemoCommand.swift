@@ -12,11 +12,11 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Watch the operator heal an in-process simulated cluster (no Kubernetes needed).",
         discussion: """
-            Starts a simulated Kubernetes API server (HTTPS, on 127.0.0.1) with Linux and Windows nodes — one
-            tainted, one joining later, one turning NotReady for a while — runs the operator against it with an
-            accelerated healing window, serves the status page at / (for a browser) and /tasks, /healthz, /readyz
-            and /metrics, and shows each node's phase as it changes. It writes a kubeconfig for the simulated
-            cluster so you can watch with kubectl. Ctrl-C stops it.
+            Starts a simulated Kubernetes API server (HTTPS, on 127.0.0.1) with Linux and Windows nodes — one \
+            tainted, one joining later, one turning NotReady for a while — runs the operator against it with an \
+            accelerated healing window, serves the status page at / (for a browser) and /tasks, /healthz, \
+            /readyz and /metrics, and shows each node's phase as it changes. It writes a kubeconfig for the \
+            simulated cluster so you can watch with kubectl. Ctrl-C stops it.
             """
     )
 
@@ -90,6 +90,7 @@ struct DemoCommand: AsyncParsableCommand {
             try? FileManager.default.removeItem(atPath: storePath)
             try? FileManager.default.removeItem(atPath: storePath + "-wal")
             try? FileManager.default.removeItem(atPath: storePath + "-shm")
+            try? FileManager.default.removeItem(atPath: kubeconfig)
         }
         do {
             try await runtime.run()
@@ -100,7 +101,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         display.cancel()
         await simulator.stop()
-        print("\ndemo stopped; the kubeconfig \(kubeconfig) pointed at the simulated cluster, which is gone now.")
+        print("\ndemo stopped; the simulated cluster is gone, and its kubeconfig \(kubeconfig) with it.")
     }
 }
 
@@ -188,7 +189,13 @@ struct DemoDisplay: Sendable {
             } else if !ready {
                 phase = "notReady"
             } else {
-                phase = nodeDetail(details, name, "phase") ?? "waiting"
+                // The last pass's phase, unless the node's live state has moved on since: READY and PHASE
+                // always agree (a node that turned Ready waits for the next pass, which follows at once).
+                if let lastPass = nodeDetail(details, name, "phase"), lastPass != "notReady" {
+                    phase = lastPass
+                } else {
+                    phase = "waiting"
+                }
                 if let healsAt = nodeDetail(details, name, "healsAt"),
                     let date = try? Date(healsAt, strategy: .iso8601)
                 {

@@ -11,9 +11,9 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the operator against the cluster of the kubeconfig or the in-cluster service account.",
         discussion: """
-            Loads the configuration (file, then VIGILANTE_* environment variables, then these flags), elects a
-            leader through a Lease, runs the enabled tasks and serves /tasks, /healthz, /readyz and /metrics.
-            SIGTERM stops it gracefully: no new passes, the running one may finish, the lease is released.
+            Loads the configuration (file, then VIGILANTE_* environment variables, then these flags), elects a \
+            leader through a Lease, runs the enabled tasks and serves /tasks, /healthz, /readyz and /metrics. \
+            SIGTERM stops it gracefully: no new passes, the running one may finish, the lease is released. \
             Exit status 2: bad configuration or kubeconfig; 1: the store or the API server failed at start.
             """
     )

@@ -14,8 +14,8 @@ struct SimulateCommand: AsyncParsableCommand {
         commandName: "simulate",
         abstract: "Serve a simulated Kubernetes API server (v1.28 protocol) over HTTPS on 127.0.0.1.",
         discussion: """
-            The cluster starts like a fresh real one (only the default namespaces), optionally with Windows and
-            Linux nodes that have a simulated kubelet. A kubeconfig with the CA and an admin bearer token is
+            The cluster starts like a fresh real one (only the default namespaces), optionally with Windows and \
+            Linux nodes that have a simulated kubelet. A kubeconfig with the CA and an admin bearer token is \
             written so that kubectl and the operator can use it. Runs until SIGINT or SIGTERM.
             """
     )

@@ -7,7 +7,7 @@ struct TasksCommand: ParsableCommand {
         commandName: "tasks",
         abstract: "List every registered task with its configuration keys and defaults.",
         discussion: """
-            Each task is configured under tasks.<name> in the configuration file; every key can also be set
+            Each task is configured under tasks.<name> in the configuration file; every key can also be set \
             with the environment variable shown.
             """
     )

@@ -7,8 +7,8 @@ struct Vigilante: AsyncParsableCommand {
         commandName: "vigilante",
         abstract: "cops-vigilante: a Kubernetes operator that runs self-healing tasks against its cluster.",
         discussion: """
-            Start with `vigilante demo` to watch the operator heal a simulated cluster, `vigilante tasks` to see
-            what it can do, and `vigilante config check FILE` to validate a configuration file. In a cluster,
+            Start with `vigilante demo` to watch the operator heal a simulated cluster, `vigilante tasks` to see \
+            what it can do, and `vigilante config check FILE` to validate a configuration file. In a cluster, \
             the Helm chart runs `vigilante run`.
             """,
         version: BuildInfo.description,

@@ -50,9 +50,11 @@ import Testing
             try (try String(contentsOfFile: config, encoding: .utf8))
                 .replacingOccurrences(of: "requestTimeout: 5s", with: "requestTimeout: 5s, startupTimeout: 2s")
                 .write(toFile: shortStartup, atomically: true, encoding: .utf8)
+            // It says what happened, as kubectl would: the connection was refused, not "no answer".
             try await expectFailure(
                 cluster, config: shortStartup, arguments: ["--kubeconfig", kubeconfig], status: 1,
-                message: "the API server did not answer within kubernetes.startupTimeout (2s)")
+                message: "the API server did not answer within kubernetes.startupTimeout (2s): "
+                    + "connection refused to https://127.0.0.1:1")
         }
     }
 

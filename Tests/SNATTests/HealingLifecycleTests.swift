@@ -165,14 +165,14 @@ import VigilanteCore
             env.simulator.addNode(name: "akswin000000", os: "windows")
             env.simulator.addNode(name: "akswin000001", os: "windows")
             let harness = try await env.harness(try env.settings(), store: try env.openStore())
-            var outcome = try await env.pass(harness)
+            _ = try await env.pass(harness)
             env.clock.advance(by: .seconds(30))
-            outcome = try await env.pass(harness)
+            _ = try await env.pass(harness)
             #expect(await env.status(harness, "akswin000000")?.podsCreated == 2)
 
             env.simulator.setNodeReady("akswin000000", false)
             env.clock.advance(by: .seconds(30))
-            outcome = try await env.pass(harness)
+            _ = try await env.pass(harness)
             #expect(env.runningHealerPods(on: "akswin000000").isEmpty)
             let notReady = try #require(await env.status(harness, "akswin000000"))
             #expect(notReady.phase == .notReady)
@@ -186,14 +186,14 @@ import VigilanteCore
 
             // Still NotReady: counted once per spell, not once per pass.
             env.clock.advance(by: .seconds(30))
-            outcome = try await env.pass(harness)
+            _ = try await env.pass(harness)
             #expect(env.metrics.counter("cops_vigilante_snat_number_of_not_ready_nodes_found") == 1)
 
             // Ready again: healing starts over.
             env.simulator.setNodeReady("akswin000000", true)
             env.clock.advance(by: .seconds(30))
             let readyAgainAt = env.clock.now()
-            outcome = try await env.pass(harness)
+            _ = try await env.pass(harness)
             let restarted = try #require(await env.status(harness, "akswin000000"))
             #expect(restarted.phase == .healing)
             #expect(restarted.windowStartedAt == readyAgainAt)

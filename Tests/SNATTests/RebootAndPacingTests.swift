@@ -38,6 +38,10 @@ import VigilanteCore
             let restart = try #require(env.events.all.last { $0.node == Self.node })
             #expect(restart.message.contains("rebooted since it was healed"), "\(restart.message)")
             #expect(restart.message.contains(newBoot), "\(restart.message)")
+            #expect(
+                env.notifications.of(.healingRestarted).map { "\($0.subject): \($0.detail ?? "")" } == [
+                    "\(Self.node): the node rebooted since it was healed"
+                ])
             let restarted = try #require(try env.record(harness, Self.node))
             #expect(restarted.isHealing && restarted.startReason == .rebooted)
             #expect(restarted.windowStartedAt == restartedAt)

@@ -8,9 +8,11 @@ final class APIServer: Sendable {
     let registry: ResourceRegistry
     let access: Locked<AccessControlState>
     let bookmarkInterval: Duration
-    private let started = ContinuousClock.now
     /// The validating admission stage of Pod Security (pods and namespaces).
     let podSecurity = PodSecurityAdmission()
+    private let started = ContinuousClock.now
+    /// When the server started (the OpenAPI documents' `Last-Modified`).
+    let startedAt = Date()
     private let flowSchemaUID = Identifiers.uid()
     private let priorityLevelUID = Identifiers.uid()
 
@@ -110,7 +112,7 @@ final class APIServer: Sendable {
 
     // MARK: responses
 
-    private func baseHeaders(authenticated: Bool) -> [(String, String)] {
+    func baseHeaders(authenticated: Bool) -> [(String, String)] {
         var headers = [("Audit-Id", Identifiers.uid()), ("Cache-Control", "no-cache, private")]
         if authenticated {
             headers.append(("X-Kubernetes-Pf-Flowschema-Uid", flowSchemaUID))
@@ -224,13 +226,15 @@ final class APIServer: Sendable {
                 }
             }
             return try await resourceRequest(&context, group: group, version: version, rest: Array(segments[3...]))
+        case "openapi":
+            return try openAPI(&context, segments: segments)
         default:
             throw APIError.pageNotFound
         }
     }
 
     /// A non-resource URL: GET only; discovery needs an authenticated user, health and version do not.
-    private func nonResource(
+    func nonResource(
         _ context: inout Context, path: String, publicInfo: Bool = false, _ body: (Context) throws -> APIResponse
     ) throws -> APIResponse {
         let method = context.request.method

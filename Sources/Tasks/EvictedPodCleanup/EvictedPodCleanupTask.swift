@@ -38,8 +38,6 @@ public struct EvictedPodCleanupTask: VigilanteTask {
 
     // snippet:reconcile
     public func reconcile(_ context: TaskContext) async throws -> TaskOutcome {
-        // An unsynced cache is empty, not "no evicted pods".
-        guard context.caches.allSynced else { return .requeue(after: .seconds(1)) }
         let now = context.clock.now()
         let plan = rules.plan(context.caches.cache(failedPods).snapshot(), now: now)
         var totals = try CleanupTotals.load(from: context.store)

@@ -147,7 +147,7 @@ struct NodeHealingPass {
         switch reason {
         case .annotationReset: "the \(SNATHealingRules.healedAnnotation) annotation was removed or changed"
         case .rebooted: "the node rebooted since it was healed"
-        case .firstSeenReady: reason.rawValue
+        case .firstSeenReady: "the node is Ready and not healed"
         }
     }
 

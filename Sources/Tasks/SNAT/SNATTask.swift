@@ -66,8 +66,6 @@ public struct SNATTask: VigilanteTask {
     // MARK: Reconcile
 
     public func reconcile(_ context: TaskContext) async throws -> TaskOutcome {
-        // An unsynced cache is empty, not "no nodes": acting on it would drop every window.
-        guard context.caches.allSynced else { return .requeue(after: .seconds(1)) }
         let now = context.clock.now()
         let ledger = HealingLedger(store: context.store, dryRun: context.dryRun)
         let nodes = context.caches.cache(windowsNodes).snapshot().filter(SNATHealingRules.isWindows)

@@ -136,12 +136,17 @@ final class TaskRunner: Sendable {
         while !state.withLock({ $0.stopped }) { _ = await stopped.wait(timeout: nil) }
     }
 
-    /// The schedule: wait for leadership, wait until due or woken, run a pass, repeat.
+    /// The schedule: wait for the caches' first list, then: wait for leadership, wait until due or woken,
+    /// run a pass, repeat.
     func loop() async {
         defer {
             state.withLock { $0.stopped = true }
             stopped.signal()
         }
+        // No pass sees a cache before its first list: an unsynced cache is empty, not "nothing exists".
+        // Once synced, a cache stays synced (a relist replaces its objects at once), so this holds for
+        // every later pass too. The first pass follows the sync at once.
+        guard await waitUntilCachesSyncedOrStopping() else { return }
         var due = ContinuousClock.now
         while !state.withLock({ $0.stopping }) && !Task.isCancelled {
             guard leadership.isLeader else {
@@ -159,6 +164,27 @@ final class TaskRunner: Sendable {
             let outcome = await runPass()
             due = ContinuousClock.now + delay(after: outcome)
         }
+    }
+
+    /// Waits until every cache of the task has its first list (true), or until the runner stops or is
+    /// cancelled (false).
+    private func waitUntilCachesSyncedOrStopping() async -> Bool {
+        let synced = await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try? await self.context.caches.waitUntilSynced()
+                self.wake()
+            }
+            defer { group.cancelAll() }
+            while !cachesSynced {
+                if state.withLock({ $0.stopping }) || Task.isCancelled { return false }
+                _ = await wakeup.wait(timeout: nil)
+            }
+            return true
+        }
+        // The sync's own signal (or a leadership change meanwhile, which the loop reads anyway) must not run
+        // a second pass right after the first; a stop asked for meanwhile is read from the state.
+        wakeup.clear()
+        return synced && !state.withLock { $0.stopping }
     }
 
     private func delay(after outcome: TaskOutcome?) -> Duration {

@@ -22,6 +22,9 @@ final class WakeupSignal: Sendable {
         waiter?.resume()
     }
 
+    /// Drops a pending signal (one that no longer asks for anything).
+    func clear() { state.withLock { $0.pending = false } }
+
     /// Waits until signalled (true) or until `timeout` passes (false); nil waits without a timeout.
     func wait(timeout: Duration?) async -> Bool {
         if state.withLock({ state in

@@ -52,4 +52,6 @@ enum RepositoryPaths {
     static let replayTool = shared.appendingPathComponent("tools/replay-fixtures.py")
     static let skipList = root.appendingPathComponent("scripts/fidelity-skip.txt")
     static let kubectl = "/usr/bin/kubectl"
+    /// The kubectl `scripts/install-tools.sh` installs (1.37), which validates with the v3 OpenAPI documents.
+    static let ciKubectl = root.appendingPathComponent(".ci-tools/bin/kubectl").path
 }

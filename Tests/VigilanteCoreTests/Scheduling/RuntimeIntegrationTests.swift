@@ -139,6 +139,29 @@ final class CuttableTransport: KubernetesTransport {
         }
     }
 
+    /// An API server that refuses connections: the lease attempt fails at once and says so, as kubectl
+    /// would ("connection refused to https://…"), not that a deadline ran out.
+    @Test func aLeaseAttemptAgainstARefusingServerSaysTheConnectionWasRefused() async throws {
+        try await SimulatorHarness.withHarness { harness in
+            try await using(try harness.adminClient()) { client in
+                let elector = LeaderElector(
+                    settings: Configuration.LeaderElectionSettings(
+                        enabled: true, leaseName: "vigilante", leaseNamespace: "default", identity: "me",
+                        leaseDuration: .seconds(15), renewDeadline: .seconds(10), retryPeriod: .seconds(2)),
+                    client: client, clock: SystemClock(), metrics: NOOPMetricsHandler.instance,
+                    logger: Logger(label: "t"))
+                await harness.simulator.refuseConnections(for: .seconds(60))
+                let acquired = await elector.tryAcquireOrRenew()
+                #expect(!acquired)
+                let error = elector.lastError ?? ""
+                #expect(
+                    error.contains("connection refused to \(harness.simulator.baseURL)"),
+                    "the lease attempt's error: \(error)")
+                #expect(!error.contains("no answer"), "the lease attempt's error: \(error)")
+            }
+        }
+    }
+
     @Test func aLeaderReleasesTheLeaseOnShutdown() async throws {
         try await SimulatorHarness.withHarness { harness in
             try await using(try harness.adminClient()) { client in

@@ -11,6 +11,7 @@ import NIOSSL
 public final class AsyncHTTPClientTransport: KubernetesTransport {
     private let httpClient: HTTPClient
     private let baseURL: String
+    private let connectTimeout: Duration
     private let tlsCache: LockedState<TLSCache>
     private let baseTLS: TLSConfiguration?
     private let logger: Logger
@@ -27,6 +28,7 @@ public final class AsyncHTTPClientTransport: KubernetesTransport {
         logger: Logger
     ) throws {
         self.baseURL = connection.server.hasSuffix("/") ? String(connection.server.dropLast()) : connection.server
+        self.connectTimeout = connectTimeout
         self.logger = logger
         if connection.server.lowercased().hasPrefix("https://") {
             var tls = TLSConfiguration.makeClientConfiguration()
@@ -58,6 +60,10 @@ public final class AsyncHTTPClientTransport: KubernetesTransport {
             idleTimeout: .seconds(60),
             concurrentHTTP1ConnectionsPerHostSoftLimit: 64
         )
+        // A failed connection fails the request at once (the client's own retries, with backoff, try again),
+        // so that the error says what happened ("connection refused") instead of a deadline running out
+        // while the pool retries connecting in silence.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
         configuration.tlsConfiguration = baseTLS
@@ -78,7 +84,12 @@ public final class AsyncHTTPClientTransport: KubernetesTransport {
         }
         let deadline: NIODeadline =
             request.timeout.map { .now() + .nanoseconds(Int64(durationSeconds($0) * 1e9)) } ?? .distantFuture
-        let response = try await httpClient.execute(httpRequest, deadline: deadline, logger: logger)
+        let response: HTTPClientResponse
+        do {
+            response = try await httpClient.execute(httpRequest, deadline: deadline, logger: logger)
+        } catch {
+            throw TransportFailure.naming(error, server: baseURL, connectTimeout: connectTimeout)
+        }
         return KubernetesHTTPResponse(
             status: Int(response.status.code),
             headers: response.headers.map { ($0.name, $0.value) },

@@ -102,7 +102,10 @@ public enum KubernetesError: Error, Sendable, CustomStringConvertible {
         case .tooManyRequests(let retryAfter, _):
             return "too many requests (retry after \(retryAfter.map { "\($0)" } ?? "unspecified")): \(message)"
         case .server(let code, _): return "server error \(code): \(message)"
-        case .transport(let message, let underlying): return "transport error: \(message) (\(underlying))"
+        case .transport(let message, let underlying):
+            // A connection failure's message already says what happened and to which server.
+            if underlying is ConnectionFailure { return "transport error: \(message)" }
+            return "transport error: \(message) (\(underlying))"
         case .decoding(let message, let underlying): return "decoding error: \(message) (\(underlying))"
         case .dryRun(let message): return "dry run: \(message)"
         }
