@@ -1,20 +1,23 @@
 # syntax=docker/dockerfile:1
-# The cops-vigilante operator image: `vigilante run` as a non-root user (UID/GID 65532, the chart's
-# runAsUser), on Debian bookworm-slim with only what the binary links besides the C library:
-# libsqlite3-0, libstdc++6, zlib1g (libgcc-s1 is in the base) and CA certificates.
+# The cops-vigilante operator image for users who build with Docker. It runs the same scripts as the
+# engine-free build that CI proves (scripts/build-image.sh): scripts/build-release.sh for the binary and
+# scripts/build-rootfs.sh for everything else in the image (the one definition of the runtime files:
+# the shared libraries the binary links, from Debian bookworm packages, the CA bundle, /etc/passwd and
+# /etc/group with UID/GID 65532; no shell, no package manager). scripts/check-image.sh fails when the
+# final stage's USER, ENTRYPOINT, EXPOSE, VOLUME, ENV or label keys differ from the CI-built image's.
 #
-#   docker build -t registry.example.com/cops-vigilante:2.0.0 .
+#   docker build --build-arg VIGILANTE_COMMIT=$(git rev-parse HEAD) \
+#       --build-arg SOURCE_DATE_EPOCH=$(git log -1 --format=%ct) --build-arg VERSION=2.0.0 \
+#       -t registry.example.com/cops-vigilante:2.0.0 .
 #
-# Not built or run by this repository's CI (its machines have no container engine): see
-# docs/install.md.
+# Not built by this repository's CI (its machines have no container engine): see docs/install.md.
 
 # The toolchain the project is developed and tested with (Swift 6.3.1); pin a patch tag if you like.
 ARG SWIFT_VERSION=6.3
 
 FROM swift:${SWIFT_VERSION}-bookworm AS build
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libsqlite3-dev \
-    && rm -rf /var/lib/apt/lists/*
+    && apt-get install -y --no-install-recommends libsqlite3-dev binutils
 WORKDIR /src
 # Dependencies first, so a source change does not refetch them.
 COPY Package.swift ./
@@ -22,23 +25,34 @@ RUN swift package resolve
 # SwiftPM checks every target's folder, test targets included, so Tests/ comes along (not built).
 COPY Sources ./Sources
 COPY Tests ./Tests
-RUN swift build -c release --static-swift-stdlib --product vigilante \
-    && install -D -m 0755 "$(swift build -c release --static-swift-stdlib --show-bin-path)/vigilante" /out/vigilante \
-    && strip /out/vigilante
+COPY scripts/build-release.sh scripts/build-rootfs.sh ./scripts/
+ARG VIGILANTE_COMMIT=unknown
+ARG SOURCE_DATE_EPOCH=0
+RUN VIGILANTE_COMMIT=${VIGILANTE_COMMIT} SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH} \
+        bash scripts/build-release.sh /out/vigilante \
+    && bash scripts/build-rootfs.sh /out/vigilante /out/image
 
-FROM debian:bookworm-slim
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates libsqlite3-0 libstdc++6 zlib1g \
-    && rm -rf /var/lib/apt/lists/* \
-    && groupadd --system --gid 65532 vigilante \
-    && useradd --system --uid 65532 --gid 65532 --no-create-home --home-dir /var/lib/vigilante \
-        --shell /usr/sbin/nologin vigilante \
-    && install -d -o 65532 -g 65532 -m 0750 /var/lib/vigilante /etc/vigilante
+FROM scratch
+COPY --from=build /out/image/rootfs /
+COPY --from=build --chown=65532:65532 /out/image/rootfs/var/lib/vigilante /var/lib/vigilante
 COPY --from=build /out/vigilante /usr/local/bin/vigilante
-# The store lives here (the chart mounts a PersistentVolumeClaim); the configuration is read from
-# /etc/vigilante/config.yaml by default (the chart passes --config /etc/vigilante/config/config.yaml).
+ARG VERSION=2.0.0
+ARG VIGILANTE_COMMIT=unknown
+ARG CREATED=1970-01-01T00:00:00Z
+ARG SOURCE_URL=https://github.com/cops-vigilante/cops-vigilante
+LABEL org.opencontainers.image.title=cops-vigilante \
+    org.opencontainers.image.description="A Kubernetes operator that runs self-healing tasks (vigilante run)" \
+    org.opencontainers.image.source=${SOURCE_URL} \
+    org.opencontainers.image.version=${VERSION} \
+    org.opencontainers.image.revision=${VIGILANTE_COMMIT} \
+    org.opencontainers.image.licenses=Apache-2.0 \
+    org.opencontainers.image.created=${CREATED}
+ENV PATH=/usr/local/bin:/usr/bin:/bin
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
+# The store lives here (the chart mounts a PersistentVolumeClaim); the chart passes
+# --config /etc/vigilante/config/config.yaml.
 VOLUME ["/var/lib/vigilante"]
 USER 65532:65532
 # 8000 for HTTP, 8443 with TLS: /tasks, /healthz, /readyz, /metrics.
 EXPOSE 8000 8443
-ENTRYPOINT ["vigilante", "run"]
+ENTRYPOINT ["/usr/local/bin/vigilante", "run"]

@@ -66,10 +66,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The build stamp (git commit, date) that scripts/build-release.sh writes into the linked binary.
+        .target(name: "VigilanteBuildInfo"),
         .executableTarget(
             name: "vigilante",
             dependencies: [
                 "VigilanteCore",
+                "VigilanteBuildInfo",
                 "SNAT",
                 "EvictedPodCleanup",
                 "ClusterSimulator",
@@ -91,7 +94,7 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilanteCoreTests",
-            dependencies: ["VigilanteCore", "SNAT", "ClusterSimulator"]
+            dependencies: ["VigilanteCore", "SNAT", "ClusterSimulator", "TaskTestSupport"]
         ),
         .testTarget(
             name: "ClusterSimulatorTests",
@@ -107,6 +110,7 @@ let package = Package(
                 "ClusterSimulator",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Tests/TaskTestSupport"
         ),
@@ -123,6 +127,7 @@ let package = Package(
             dependencies: [
                 "VigilanteCore",
                 "ClusterSimulator",
+                "TaskTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

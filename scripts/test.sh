@@ -26,3 +26,9 @@ bash scripts/check-chart.sh
 
 echo "== RBAC truth: the chart grants exactly what the end-to-end run used"
 bash scripts/check-rbac-coverage.sh
+
+echo "== monitoring: alert unit tests (promtool), dashboard and alerts against a real Prometheus, status page in Chromium"
+bash scripts/check-monitoring.sh .build/debug/vigilante
+
+echo "== release: the image run from its own root filesystem, registry, chart repository, versions, workflows"
+bash scripts/check-release.sh

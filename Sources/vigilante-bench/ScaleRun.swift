@@ -20,6 +20,9 @@ struct RunSamples: Sendable {
     var tasksAchievedRate: Double?
     var tasksErrors: Int = 0
     var passes: [PassSample] = []
+    /// Mixed runs: the most API writes the simulator received in one second, and all of them, over the run.
+    var peakWritesPerSecond: Int?
+    var writes: Int?
 }
 
 /// One SNAT pass as `/tasks` reported it: its duration and how many actions it took.
@@ -240,6 +243,9 @@ struct ScaleRun {
         }
         collector.cancel()
         samples.passes = await collector.value
+        // Every write since the simulator started: only the operator writes over HTTP in a mixed run.
+        samples.peakWritesPerSecond = simulator.peakWritesPerSecond()
+        samples.writes = simulator.writeTimes().count
     }
 
     /// Polls `/tasks/snat` until cancelled and records every pass it sees once (a pass is told apart by

@@ -43,6 +43,10 @@ struct ScaleReport: Codable, Sendable {
     var flipPassSeconds: Summary?
     var busyPassSeconds: Summary?
     var busyPassActions: Summary?
+    /// Mixed runs: the most API writes the simulator received in one second (whole seconds of its clock),
+    /// per run, and all writes of the run.
+    var peakWritesPerSecond: Summary?
+    var writes: Summary?
 }
 
 struct Report: Codable, Sendable {
@@ -177,7 +181,9 @@ struct VigilanteBench: AsyncParsableCommand {
             tasksAchievedRate: runs.first?.tasksAchievedRate, tasksErrors: runs.first?.tasksErrors,
             quietPassSeconds: Summary(passes.filter { $0.actions == 0 }.map(\.seconds)),
             flipPassSeconds: Summary(passes.filter { (1..<10).contains($0.actions) }.map(\.seconds)),
-            busyPassSeconds: Summary(busy.map(\.seconds)), busyPassActions: Summary(busy.map { Double($0.actions) }))
+            busyPassSeconds: Summary(busy.map(\.seconds)), busyPassActions: Summary(busy.map { Double($0.actions) }),
+            peakWritesPerSecond: Summary(runs.compactMap(\.peakWritesPerSecond).map(Double.init)),
+            writes: Summary(runs.compactMap(\.writes).map(Double.init)))
     }
 
     static func table(_ reports: [ScaleReport]) -> String {
@@ -199,6 +205,8 @@ struct VigilanteBench: AsyncParsableCommand {
         row("mixed: pass after one node turned Ready (ms)") { $0.flipPassSeconds?.text(1, scale: 1000) }
         row("mixed: pass starting/renewing windows (ms)") { $0.busyPassSeconds?.text(1, scale: 1000) }
         row("mixed: actions in those passes") { $0.busyPassActions?.text(0) }
+        row("mixed: peak API writes in one second (simulator)") { $0.peakWritesPerSecond?.text(0) }
+        row("mixed: API writes in the run") { $0.writes?.text(0) }
         row("RSS at ready (MB)") { $0.rssAtReadyMB?.text(1) }
         row("RSS steady (MB)") { $0.rssSteadyMB?.text(1) }
         row("  of which anonymous, RssAnon (MB)") { $0.anonymousSteadyMB?.text(1) }

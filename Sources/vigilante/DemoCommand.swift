@@ -14,9 +14,9 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Starts a simulated Kubernetes API server (HTTPS, on 127.0.0.1) with Linux and Windows nodes — one \
             tainted, one joining later, one turning NotReady for a while — runs the operator against it with an \
-            accelerated healing window, serves /tasks, /healthz, /readyz and /metrics, and shows each node's \
-            phase as it changes. It writes a kubeconfig for the simulated cluster so you can watch with kubectl. \
-            Ctrl-C stops it.
+            accelerated healing window, serves the status page at / (for a browser) and /tasks, /healthz, /readyz \
+            and /metrics, and shows each node's phase as it changes. It writes a kubeconfig for the simulated \
+            cluster so you can watch with kubectl. Ctrl-C stops it.
             """
     )
 
@@ -62,7 +62,7 @@ struct DemoCommand: AsyncParsableCommand {
         do {
             runtime = try OperatorRuntime(
                 configuration: configuration, taskTypes: registeredTasks, registry: registry, metrics: metrics,
-                logger: Logger(label: "vigilante"))
+                logger: Logger(label: "vigilante"), version: BuildInfo.description)
         } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(1)
@@ -75,6 +75,7 @@ struct DemoCommand: AsyncParsableCommand {
             """
             cops-vigilante demo: the operator heals a simulated cluster (healing window \(healingWindow), \
             a fresh healer pod every \(interval)).
+              status page: http://localhost:\(port)/      (open it in a browser; it refreshes itself)
               status:      curl localhost:\(port)/tasks?pretty      (also /healthz, /readyz, /metrics)
               kubeconfig:  \(kubeconfig)
                            kubectl --kubeconfig \(kubeconfig) get pods -A -w

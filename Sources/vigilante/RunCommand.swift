@@ -33,7 +33,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             runtime = try OperatorRuntime(
                 configuration: configuration, taskTypes: registeredTasks, registry: registry, metrics: metrics,
-                logger: logger)
+                logger: logger, version: BuildInfo.description)
         } catch {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
             throw ExitCode(error.isConfigurationError ? 2 : 1)

@@ -38,9 +38,17 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .customLong("ca-out"), help: "Also write the CA certificate (PEM) to this path.")
     var caOut: String?
 
+    @Option(
+        name: .customLong("max-mutating-inflight"),
+        help:
+            "Answer writes beyond this many in flight with 429 and Retry-After: 1, as a throttling API server does (0: no limit)."
+    )
+    var maxMutatingInflight: Int = 0
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard windowsNodes >= 0, linuxNodes >= 0 else { throw ValidationError("node counts cannot be negative") }
+        guard maxMutatingInflight >= 0 else { throw ValidationError("--max-mutating-inflight cannot be negative") }
     }
 
     func run() async throws {
@@ -48,6 +56,7 @@ struct SimulateCommand: AsyncParsableCommand {
         configuration.port = port
         configuration.adminToken = adminToken ?? "sim-" + UUID().uuidString.lowercased()
         let cluster = try await ClusterSimulator.start(configuration)
+        if maxMutatingInflight > 0 { cluster.setWriteConcurrencyLimit(maxMutatingInflight) }
         for index in 0..<windowsNodes {
             cluster.addNode(name: String(format: "akswin%06d", index), os: "windows")
         }

@@ -11,6 +11,7 @@ struct Vigilante: AsyncParsableCommand {
             what it can do, and `vigilante config check FILE` to validate a configuration file. In a cluster, \
             the Helm chart runs `vigilante run`.
             """,
+        version: BuildInfo.description,
         subcommands: [
             RunCommand.self, DemoCommand.self, TasksCommand.self, ConfigCommand.self, SimulateCommand.self,
         ]

@@ -45,6 +45,44 @@ struct FaultInjectionTests {
         }
     }
 
+    @Test func writesBeyondTheConcurrencyLimitGet429WithRetryAfter() async throws {
+        try await TestCluster.with { cluster async throws in
+            cluster.simulator.setWriteConcurrencyLimit(2, retryAfterSeconds: 3)
+            // Long enough that all eight writes arrive while the first two are still being handled.
+            cluster.simulator.setLatency(.seconds(2))
+            cluster.simulator.clearAccessLog()
+            let responses = try await withThrowingTaskGroup(of: TestResponse.self) { group in
+                for index in 0..<8 {
+                    group.addTask {
+                        try await cluster.post(
+                            "/api/v1/namespaces", ["metadata": ["name": .string("throttled-\(index)")]])
+                    }
+                }
+                // Reads are not counted against the write limit.
+                group.addTask { try await cluster.get("/api/v1/namespaces") }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let throttled = responses.filter { $0.status == 429 }
+            let created = responses.filter { $0.status == 201 }.count
+            // At least the two that fit are admitted (the client may open its connections one after another,
+            // so more can get through once the first are answered); the others are refused.
+            #expect(created >= 2 && !throttled.isEmpty && created + throttled.count == 8, "\(created) created")
+            #expect(responses.contains { $0.status == 200 })
+            // As the real server's 90-429 recording: text/plain, Retry-After.
+            for response in throttled {
+                #expect(response.header("Retry-After") == "3")
+                #expect(response.header("Content-Type") == "text/plain; charset=utf-8")
+                #expect(response.text == "Too many requests, please try again later.\n")
+            }
+            #expect(cluster.simulator.throttledWrites == throttled.count)
+            #expect(cluster.simulator.writeTimes().count == created)
+            // Without the limit every write goes through.
+            cluster.simulator.setWriteConcurrencyLimit(nil)
+            cluster.simulator.setLatency(.zero)
+            #expect(try await cluster.post("/api/v1/namespaces", ["metadata": ["name": "after"]]).status == 201)
+        }
+    }
+
     @Test func cutWatchesEndsStreamsAbruptly() async throws {
         try await TestCluster.with { cluster async throws in
             let watch = try await cluster.watch(

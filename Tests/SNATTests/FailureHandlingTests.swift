@@ -59,6 +59,30 @@ import VigilanteCore
             #expect(first.nextRetryAt == start.addingTimeInterval(10))
             #expect(first.lastError?.contains(failure.errorText) == true, "\(first.lastError ?? "no error")")
             #expect(await harness.status().totals == SNATPhaseTotals(healing: 2, healed: 0, backoff: 1, notReady: 0))
+            // The per-node series the alerts name nodes by: the window of every node, the failures of the bad one.
+            for node in good + [bad] {
+                #expect(
+                    env.metrics.gauge("vigilante_snat_node_window_start_timestamp_seconds", [("node", node)])
+                        == start.timeIntervalSince1970)
+                #expect(
+                    env.metrics.gauge("vigilante_snat_node_window_end_timestamp_seconds", [("node", node)])
+                        == start.addingTimeInterval(120).timeIntervalSince1970)
+            }
+            #expect(env.metrics.gauge("vigilante_snat_node_consecutive_errors", [("node", bad)]) == 1)
+            // The status page: totals, the good nodes in their window, the bad one backing off with its error.
+            let page = await harness.status().statusPage
+            #expect(page.counts.map(\.label) == ["in window", "backing off", "healed", "not Ready"])
+            #expect(page.counts.map(\.value) == [2, 1, 0, 0])
+            #expect(page.groups.map(\.title) == ["In their window", "Backing off", "Not Ready"])
+            #expect(page.groups[0].items.map(\.name) == good)
+            let window = StatusPageSection.Progress(start: start, end: start.addingTimeInterval(120))
+            #expect(page.groups[0].items.allSatisfy { $0.progress == window && $0.state == "healing" })
+            #expect(page.groups[0].items[0].facts.first == StatusPageSection.Fact("pods created", .text("1")))
+            #expect(page.groups[1].items.map(\.name) == [bad])
+            #expect(page.groups[1].items[0].state == "backoff")
+            #expect(page.groups[1].items[0].error == first.lastError)
+            #expect(page.groups[1].items[0].facts.contains(StatusPageSection.Fact("failures in a row", .text("1"))))
+            #expect(env.metrics.gauge("vigilante_snat_node_consecutive_errors", [("node", good[0])]) == nil)
             #expect(
                 env.events.all.contains { $0.node == bad && $0.type == "Warning" && $0.reason == "SNATHealingFailed" })
 
@@ -80,6 +104,10 @@ import VigilanteCore
             #expect(env.healedAnnotation(bad) == nil, "a node that never got a healer pod is not marked healed")
             #expect(failures >= 5, "still retried after \(failures) failures")
             #expect(env.metrics.counter("vigilante_snat_step_errors_total", [("step", "createPod")]) == Int64(failures))
+            #expect(env.metrics.gauge("vigilante_snat_node_consecutive_errors", [("node", bad)]) == Double(failures))
+            for node in good {
+                #expect(env.metrics.gauge("vigilante_snat_node_window_end_timestamp_seconds", [("node", node)]) == nil)
+            }
             let warnings = env.events.all.filter { $0.node == bad && $0.reason == "SNATHealingFailed" }
             #expect(warnings.count == 1, "one warning per failure streak")
 
@@ -89,6 +117,7 @@ import VigilanteCore
             #expect(env.healedAnnotation(bad) == "true")
             #expect(env.runningHealerPods(on: bad).isEmpty)
             #expect(await env.status(harness, bad) == nil, "healed nodes are counted, not listed")
+            #expect(env.metrics.gauge("vigilante_snat_node_consecutive_errors", [("node", bad)]) == nil)
             let healed = try #require(try env.record(harness, bad))
             #expect(healed.completedAt != nil)
             #expect(healed.consecutiveErrors == 0)

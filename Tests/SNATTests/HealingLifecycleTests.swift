@@ -14,9 +14,11 @@ import VigilanteCore
             let harness = try await env.harness(try env.settings(), store: try env.openStore())
             let start = env.clock.now()
 
-            // Rule 3: the first pass starts a window per node, with a first healer pod each.
+            // Rule 3: the first pass starts a window per node, with a first healer pod each. The next pass
+            // comes when the first node's next pod is due: on its own renewal phase, half an interval to an
+            // interval later (rule 12).
             var outcome = try await env.pass(harness)
-            #expect(outcome == .requeue(after: .seconds(30)))
+            #expect(isRequeue(outcome, within: .seconds(15)...(.seconds(30))), "\(outcome)")
             var current: [String: [String]] = [:]
             for node in nodes {
                 current[node] = env.runningHealerPods(on: node)
@@ -41,23 +43,36 @@ import VigilanteCore
             #expect(pod["metadata"]?["ownerReferences"]?[0]?["kind"]?.stringValue == "Node")
             #expect(pod["metadata"]?["ownerReferences"]?[0]?["uid"]?.stringValue == env.uid(nodes[0]))
 
-            // Rule 4: every interval a fresh pod replaces the previous one; never two per node.
-            for _ in 1..<60 {
+            // Rule 4: every interval a fresh pod replaces the previous one, on the node's own phase (rule 12:
+            // the first renewal comes half an interval to an interval after the first pod, then every
+            // interval); never two per node.
+            var lastFresh = Dictionary(uniqueKeysWithValues: nodes.map { ($0, start) })
+            while true {
                 env.advance(after: outcome)
+                let now = env.clock.now()
+                if now >= start.addingTimeInterval(1800) { break }
                 outcome = try await env.pass(harness)
-                #expect(outcome == .requeue(after: .seconds(30)))
+                #expect(isRequeue(outcome, within: .milliseconds(100)...(.seconds(30))), "\(outcome)")
                 for node in nodes {
                     let running = env.runningHealerPods(on: node)
                     #expect(running.count == 1, "node \(node) has \(running)")
-                    #expect(running != current[node], "node \(node) kept its pod")
-                    current[node] = running
+                    let since = now.timeIntervalSince(lastFresh[node] ?? start)
+                    if running != current[node] {
+                        #expect(since >= 15 && since <= 30, "node \(node) renewed after \(since) s")
+                        current[node] = running
+                        lastFresh[node] = now
+                    } else {
+                        #expect(since < 30, "node \(node) kept its pod for \(since) s")
+                    }
                 }
             }
-            #expect(env.clock.now() == start.addingTimeInterval(1770))
-            for node in nodes { #expect(await env.status(harness, node)?.podsCreated == 60) }
+            #expect(env.clock.now() == start.addingTimeInterval(1800))
+            for node in nodes {
+                let created = await env.status(harness, node)?.podsCreated ?? 0
+                #expect((60...61).contains(created), "node \(node): \(created) pods")
+            }
 
             // Rule 5: at the end of the window pods go, the node is annotated, the completion recorded.
-            env.advance(after: outcome)
             outcome = try await env.pass(harness)
             #expect(outcome == .done)
             for node in nodes {
@@ -75,9 +90,17 @@ import VigilanteCore
             #expect(stored.filter { $0.reason == "SNATHealed" && $0.type == "Normal" }.count == 3)
 
             // Metrics.
-            #expect(env.metrics.counter("vigilante_snat_healer_pods_created_total") == 180)
-            #expect(env.metrics.counter("cops_vigilante_snat_node_healing_attempts") == 180)
+            let podsCreated = env.metrics.counter("vigilante_snat_healer_pods_created_total")
+            #expect((180...183).contains(podsCreated))
+            #expect(env.metrics.counter("cops_vigilante_snat_node_healing_attempts") == podsCreated)
             #expect(env.metrics.counter("vigilante_snat_nodes_healed_total") == 3)
+            #expect(env.metrics.counter("vigilante_snat_windows_started_total") == 3)
+            for node in nodes {
+                #expect(
+                    env.metrics.gauge("vigilante_snat_node_window_start_timestamp_seconds", [("node", node)]) == nil,
+                    "a healed node's series are gone")
+                #expect(env.metrics.gauge("vigilante_snat_node_window_end_timestamp_seconds", [("node", node)]) == nil)
+            }
             #expect(env.metrics.gauge("vigilante_snat_nodes", [("phase", "healed")]) == 3)
             #expect(env.metrics.gauge("vigilante_snat_nodes", [("phase", "healing")]) == 0)
             let detections = env.metrics.timerSamples("vigilante_snat_detection_seconds")
@@ -115,7 +138,7 @@ import VigilanteCore
             env.simulator.setNodeAnnotation("akswin000001", key: SNATHealingRules.healedAnnotation, value: "false")
             env.clock.advance(by: .seconds(30))
             let restartedAt = env.clock.now()
-            #expect(try await env.pass(harness) == .requeue(after: .seconds(30)))
+            #expect(isRequeue(try await env.pass(harness), within: .seconds(15)...(.seconds(30))))
             for node in ["akswin000000", "akswin000001"] {
                 #expect(env.runningHealerPods(on: node).count == 1)
                 let status = try #require(await env.status(harness, node))
@@ -137,18 +160,19 @@ import VigilanteCore
     }
 
     @Test func aNodeThatStopsBeingReadyMidWindowLosesItsWindowAndPods() async throws {
+        // Passes a whole interval apart: every node's next pod is due in each, whatever its phase.
         try await SNATTestEnvironment.with { env in
             env.simulator.addNode(name: "akswin000000", os: "windows")
             env.simulator.addNode(name: "akswin000001", os: "windows")
             let harness = try await env.harness(try env.settings(), store: try env.openStore())
-            var outcome = try await env.pass(harness)
-            env.advance(after: outcome)
-            outcome = try await env.pass(harness)
+            _ = try await env.pass(harness)
+            env.clock.advance(by: .seconds(30))
+            _ = try await env.pass(harness)
             #expect(await env.status(harness, "akswin000000")?.podsCreated == 2)
 
             env.simulator.setNodeReady("akswin000000", false)
-            env.advance(after: outcome)
-            outcome = try await env.pass(harness)
+            env.clock.advance(by: .seconds(30))
+            _ = try await env.pass(harness)
             #expect(env.runningHealerPods(on: "akswin000000").isEmpty)
             let notReady = try #require(await env.status(harness, "akswin000000"))
             #expect(notReady.phase == .notReady)
@@ -161,15 +185,15 @@ import VigilanteCore
             #expect(await env.status(harness, "akswin000001")?.podsCreated == 3)
 
             // Still NotReady: counted once per spell, not once per pass.
-            env.advance(after: outcome)
-            outcome = try await env.pass(harness)
+            env.clock.advance(by: .seconds(30))
+            _ = try await env.pass(harness)
             #expect(env.metrics.counter("cops_vigilante_snat_number_of_not_ready_nodes_found") == 1)
 
             // Ready again: healing starts over.
             env.simulator.setNodeReady("akswin000000", true)
-            env.advance(after: outcome)
+            env.clock.advance(by: .seconds(30))
             let readyAgainAt = env.clock.now()
-            outcome = try await env.pass(harness)
+            _ = try await env.pass(harness)
             let restarted = try #require(await env.status(harness, "akswin000000"))
             #expect(restarted.phase == .healing)
             #expect(restarted.windowStartedAt == readyAgainAt)
@@ -340,8 +364,9 @@ import VigilanteCore
             let start = env.clock.now()
             let first = try await env.harness(settings, store: try env.openStore())
             var outcome = try await env.pass(first)
+            // Passes a whole interval apart: every node's next pod is due in each, whatever its phase.
             for _ in 0..<20 {
-                env.advance(after: outcome)
+                env.clock.advance(by: .seconds(30))
                 outcome = try await env.pass(first)
             }
             #expect(env.clock.now() == start.addingTimeInterval(600))
@@ -354,7 +379,7 @@ import VigilanteCore
                 #expect(status.windowStartedAt == start, "status before the first pass comes from the store")
                 #expect(status.podsCreated == 21)
             }
-            env.advance(after: outcome)
+            env.clock.advance(by: .seconds(30))
             outcome = try await env.pass(second)
             for node in nodes {
                 let running = env.runningHealerPods(on: node)
@@ -376,6 +401,12 @@ import VigilanteCore
 }
 
 /// Runs passes, advancing the clock as the task asks, until no Windows node is healing.
+/// Whether `outcome` asks for a pass after a delay in `range`.
+func isRequeue(_ outcome: TaskOutcome, within range: ClosedRange<Duration>) -> Bool {
+    if case .requeue(let after) = outcome { return range.contains(after) }
+    return false
+}
+
 func healAll(_ env: SNATTestEnvironment, _ harness: TaskHarness<SNATTask>, maxPasses: Int = 500) async throws {
     for _ in 0..<maxPasses {
         let outcome = try await env.pass(harness)

@@ -11,8 +11,10 @@ import VigilanteCore
         backoff: NodeBackoff(base: .seconds(10), cap: .seconds(600)))
     let start = Date(timeIntervalSince1970: 1_800_000_000)
 
+    /// `uid-8`'s renewal phase is 0, and `start` is on a whole interval: its pods fall due on whole
+    /// intervals from `start`.
     func node(
-        os: String? = "windows", ready: Bool = true, healed: String? = nil, uid: String = "uid-1"
+        os: String? = "windows", ready: Bool = true, healed: String? = nil, uid: String = "uid-8"
     ) -> Node {
         Node(
             metadata: ObjectMeta(
@@ -56,6 +58,7 @@ import VigilanteCore
 
     @Test func rule4AFreshPodEveryIntervalDuringTheWindow() {
         let record = record(podsAt: [0])
+        #expect(rules.renewalPhase(of: record) == 0)
         #expect(
             rules.plan(for: node(), record: record, now: start.addingTimeInterval(10)) == .waitForNextPod(start + 30))
         #expect(rules.plan(for: node(), record: record, now: start.addingTimeInterval(30)) == .freshHealerPod)

@@ -42,7 +42,11 @@ public final class RecordingMetrics: MetricsFactory, Sendable {
     }
 
     public func destroyCounter(_ handler: any CounterHandler) {}
-    public func destroyRecorder(_ handler: any RecorderHandler) {}
+    public func destroyRecorder(_ handler: any RecorderHandler) {
+        // A destroyed gauge's series goes, as the Prometheus registry drops it.
+        guard let handler = handler as? Handler else { return }
+        values.withLock { _ = $0.gauges.removeValue(forKey: handler.key) }
+    }
     public func destroyTimer(_ handler: any TimerHandler) {}
 
     private final class Handler: CounterHandler, RecorderHandler, TimerHandler, Sendable {

@@ -38,9 +38,12 @@ public struct TestSimulator: Sendable {
     }
 
     /// A client over `transport`, with the connection's credentials.
-    public func client(over transport: any KubernetesTransport) -> KubernetesClient {
+    public func client(
+        over transport: any KubernetesTransport,
+        configuration: KubernetesClientConfiguration = KubernetesClientConfiguration()
+    ) -> KubernetesClient {
         KubernetesClient(
             transport: transport, credentials: connection.credentials, defaultNamespace: connection.namespace,
-            logger: Logger(label: "test.kubernetes"))
+            configuration: configuration, logger: Logger(label: "test.kubernetes"))
     }
 }

@@ -19,6 +19,9 @@ struct APIError: Error, Sendable {
     var plainText: String?
     /// `metadata` of the Status (the new continue token of an expired list).
     var metadata: JSONObject = JSONObject()
+    /// Written by the authorization filter, which adds `X-Content-Type-Options: nosniff` (admission's
+    /// 403s, such as Pod Security's, come without it).
+    var noSniff = false
 
     var status: JSONValue {
         var object = JSONObject()
@@ -114,17 +117,21 @@ struct APIError: Error, Sendable {
         if let name { details["name"] = .string(name) }
         if !group.isEmpty { details["group"] = .string(group) }
         details["kind"] = .string(baseResource)
-        return APIError(
+        var error = APIError(
             code: 403, reason: "Forbidden",
             message:
                 "\(subject) is forbidden: User \"\(user)\" cannot \(verb) resource \"\(resource)\" in API group \"\(group)\" \(scope)",
             details: details)
+        error.noSniff = true
+        return error
     }
 
     static func forbiddenPath(user: String, verb: String, path: String) -> APIError {
-        APIError(
+        var error = APIError(
             code: 403, reason: "Forbidden",
             message: "forbidden: User \"\(user)\" cannot \(verb) path \"\(path)\"", details: JSONObject())
+        error.noSniff = true
+        return error
     }
 
     static var unauthorized: APIError {

@@ -158,9 +158,12 @@ public final class ClusterSimulator: Sendable {
         access.withLock { $0.log }
     }
 
-    /// Forgets the access log.
+    /// Forgets the access log (and the times of the writes in it).
     public func clearAccessLog() {
-        access.withLock { $0.log.removeAll() }
+        access.withLock {
+            $0.log.removeAll()
+            $0.writes.received.removeAll()
+        }
     }
 
     // MARK: fault injection

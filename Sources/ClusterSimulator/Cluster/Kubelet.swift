@@ -155,6 +155,31 @@ extension ClusterSimulator {
         }
     }
 
+    /// Reboots a node as its kubelet reports it: the node comes back NotReady (container runtime network
+    /// not ready) with a new `status.nodeInfo.bootID`, and turns Ready after `downtime`. Returns the new
+    /// boot ID once the node is Ready again.
+    @discardableResult
+    public func rebootNode(_ name: String, downtime: Duration = .milliseconds(50)) async -> String {
+        let bootID = Identifiers.uid()
+        let now = Timestamps.time()
+        write(BuiltinResources.nodes, key: name, manager: "kubelet", subresource: "status") { node in
+            var node = node
+            node["status"]?["nodeInfo"]?["bootID"] = .string(bootID)
+            var conditions = node["status"]?["conditions"]?.arrayValue ?? []
+            let notReady = Self.conditions(ready: false, now: now, transition: now)[3]
+            conditions.removeAll { $0["type"]?.stringValue == "Ready" }
+            node["status"]?["conditions"] = .array(conditions + [notReady])
+            let taints = (node["spec"]?["taints"]?.arrayValue ?? []).filter {
+                $0["key"]?.stringValue != "node.kubernetes.io/not-ready"
+            }
+            node["spec"]?["taints"] = .array(taints + Self.notReadyTaints())
+            return node
+        }
+        try? await Task.sleep(for: downtime)
+        setNodeReady(name, true)
+        return bootID
+    }
+
     /// Each simulated kubelet posts its node status (Ready heartbeat) every `interval`, staggered
     /// across nodes as real kubelets are. Replaces an earlier heartbeat schedule.
     public func startNodeHeartbeats(interval: Duration) {

@@ -10,6 +10,9 @@ final class APIServer: Sendable {
     let bookmarkInterval: Duration
     /// When the server started (the OpenAPI documents' `Last-Modified`).
     let startedAt = Date()
+    /// The validating admission stage of Pod Security (pods and namespaces).
+    let podSecurity = PodSecurityAdmission()
+    private let started = ContinuousClock.now
     private let flowSchemaUID = Identifiers.uid()
     private let priorityLevelUID = Identifiers.uid()
 
@@ -46,6 +49,12 @@ final class APIServer: Sendable {
     // MARK: entry point
 
     func handle(_ request: APIRequest) async -> APIResponse {
+        let isWrite = WriteLoad.isWrite(method: request.method)
+        if isWrite, !access.withLock({ $0.writes.enter(at: ContinuousClock.now - started) }) {
+            let retryAfter = access.withLock { $0.writes.retryAfterSeconds }
+            return errorResponse(.tooManyRequests(retryAfter: retryAfter), authenticated: true, pretty: false)
+        }
+        defer { if isWrite { access.withLock { $0.writes.leave() } } }
         let settings = access.current
         if settings.latency > .zero {
             try? await Task.sleep(for: settings.latency)
@@ -121,7 +130,7 @@ final class APIServer: Sendable {
             return APIResponse(status: error.code, headers: headers, body: .bytes(Array(text.utf8)))
         }
         headers.append(("Content-Type", "application/json"))
-        if error.code == 403 { headers.append(("X-Content-Type-Options", "nosniff")) }
+        if error.noSniff { headers.append(("X-Content-Type-Options", "nosniff")) }
         return APIResponse(
             status: error.code, headers: headers, body: .bytes(JSONWriter.encode(error.status, pretty: pretty)))
     }
@@ -717,23 +726,31 @@ final class APIServer: Sendable {
         let name = object["metadata"]["name"]?.stringValue ?? ""
         let key = storageKey(target, name: name)
         if context.request.queryValue("dryRun") == "All" {
+            let admitted = object
+            context.warnings += try store.transaction {
+                try podSecurity.admit(definition, subresource: nil, object: admitted, old: nil, in: $0)
+            }
             let stored = StoredObject(key: key, object: .object(object), revision: 0)
             var external = stored.external(for: definition)
             external["metadata"]?["resourceVersion"] = nil
             return jsonResponse(201, external, context)
         }
         let namespaceDefinition = BuiltinResources.namespaces
+        var admissionWarnings: [String] = []
         let stored: StoredObject = try store.transaction { transaction in
             if definition.namespaced, let namespace = target.namespace,
                 transaction.get(namespaceDefinition.storageKey, key: namespace) == nil
             {
                 throw APIError.notFound(resource: "namespaces", group: "", name: namespace)
             }
+            admissionWarnings = try podSecurity.admit(
+                definition, subresource: nil, object: object, old: nil, in: transaction)
             if transaction.get(definition.storageKey, key: key) != nil {
                 throw APIError.alreadyExists(resource: definition.resource, group: definition.group, name: name)
             }
             return transaction.put(definition, key: key, object: object)
         }
+        context.warnings += admissionWarnings
         return bytesResponse(201, stored.fullEncoding(for: definition), context)
     }
 
@@ -783,7 +800,7 @@ final class APIServer: Sendable {
         if let toStorage = definition.toStorage {
             object = toStorage(.object(object)).objectValue ?? object
         }
-        return try commitUpdate(target, context, fieldsSource: fieldsSource) { _ in object }
+        return try commitUpdate(target, &context, fieldsSource: fieldsSource) { _ in object }
     }
 
     private func patch(_ target: Target, _ context: inout Context) throws -> APIResponse {
@@ -811,7 +828,7 @@ final class APIServer: Sendable {
                 "error decoding patch: json: cannot unmarshal array into Go value of type map[string]interface {}")
         }
         let fieldsSource = patchDocument.objectValue ?? JSONObject()
-        return try commitUpdate(target, context, fieldsSource: fieldsSource) { existing in
+        return try commitUpdate(target, &context, fieldsSource: fieldsSource) { existing in
             let current = existing.external(for: definition)
             let patched: JSONValue
             switch contentType {
@@ -840,13 +857,14 @@ final class APIServer: Sendable {
     /// The shared read-modify-write of update and patch: preconditions, subresource rules,
     /// validation, no-op detection, finalizer-driven removal.
     private func commitUpdate(
-        _ target: Target, _ context: Context, fieldsSource: JSONObject,
+        _ target: Target, _ context: inout Context, fieldsSource: JSONObject,
         _ makeObject: (StoredObject) throws -> JSONObject
     ) throws -> APIResponse {
         let definition = target.definition
         let name = target.name ?? ""
         let key = storageKey(target, name: name)
         let manager = context.manager
+        var admissionWarnings: [String] = []
         let stored: StoredObject = try store.transaction { transaction in
             guard let existing = transaction.get(definition.storageKey, key: key) else {
                 throw APIError.notFound(resource: definition.resource, group: definition.group, name: name)
@@ -881,6 +899,8 @@ final class APIServer: Sendable {
             }
             definition.normalize(&object)
             try validate(object, definition, operation: .update)
+            admissionWarnings = try podSecurity.admit(
+                definition, subresource: target.subresource, object: object, old: old, in: transaction)
             var comparable = object
             comparable["metadata"]?["resourceVersion"] = oldMetadata["resourceVersion"]
             if comparable == old {
@@ -900,6 +920,7 @@ final class APIServer: Sendable {
             }
             return transaction.put(definition, key: key, object: object)
         }
+        context.warnings += admissionWarnings
         return bytesResponse(200, stored.fullEncoding(for: definition), context)
     }
 

@@ -61,6 +61,7 @@ struct AccessControlState: Sendable {
     var failureFraction: Double = 0
     var failureStatuses: [Int] = []
     var retryAfterSeconds = 1
+    var writes = WriteLoad()
 
     func isAllowed(user: UserInfo, verb: String, group: String, resource: String, namespace: String?) -> Bool {
         if user.groups.contains("system:masters") { return true }

@@ -32,6 +32,8 @@ public struct EvictedPodCleanupTask: VigilanteTask {
     public var watchedResources: [WatchedResourceDeclaration] { [failedPods.declaration] }
     // end-snippet
 
+    public static var metricHelp: [String: String] { EvictedPodCleanupMetrics.help }
+
     // MARK: Reconcile
 
     // snippet:reconcile

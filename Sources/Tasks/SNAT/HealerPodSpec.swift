@@ -4,6 +4,11 @@ import VigilanteCore
 /// The healer pod of rule 9: a pause container pinned to its node, gone at once when deleted, asking for
 /// almost nothing, without a service-account token, tolerating the node's taints, labelled with task and
 /// node, and owned by the Node so Kubernetes garbage-collects it with a deleted node.
+///
+/// It is admitted under Pod Security `restricted`: `spec.os.name: windows` (so the Linux-only checks do
+/// not apply), `runAsNonRoot` as the unprivileged `ContainerUser`, and limits equal to its requests
+/// (Guaranteed; policy engines commonly require limits). Users add labels, annotations, image pull
+/// secrets, resources, runtime and priority classes their cluster's policies ask for.
 struct HealerPodSpec: Sendable {
     /// `app.kubernetes.io/managed-by`.
     static let managedByLabel = "app.kubernetes.io/managed-by"
@@ -17,10 +22,12 @@ struct HealerPodSpec: Sendable {
     static let nodeUIDLabel = "cops-vigilante/node-uid"
     /// The label selector of every healer pod of this task.
     static let selector = "\(managedByLabel)=\(managedBy),\(taskLabel)=\(SNATTask.name)"
+    /// The labels the operator sets itself (users cannot replace them).
+    static let ownLabelKeys = [managedByLabel, taskLabel, nodeLabel, nodeUIDLabel]
     /// The container name.
     static let containerName = "pause"
-    /// Requests small enough to fit on any node, but not zero, so the pod is not BestEffort.
-    static let requests = ["cpu": "1m", "memory": "8Mi"]
+    /// The unprivileged user of Windows container images.
+    static let windowsUser = "ContainerUser"
 
     /// The namespace of the healer pods.
     var namespace: String
@@ -30,6 +37,16 @@ struct HealerPodSpec: Sendable {
     var tolerations: [Toleration]
     /// Priority class, if configured.
     var priorityClassName: String?
+    /// Extra labels and annotations.
+    var extraLabels: [String: String]
+    var annotations: [String: String]
+    /// Image pull secrets.
+    var imagePullSecrets: [String]
+    /// Requests and limits of the container.
+    var requests: [String: String]
+    var limits: [String: String]
+    /// Runtime class, if configured.
+    var runtimeClassName: String?
 
     /// Creates the spec from the task's configuration.
     init(configuration: SNATConfiguration) {
@@ -37,33 +54,46 @@ struct HealerPodSpec: Sendable {
         image = configuration.image
         tolerations = configuration.tolerations
         priorityClassName = configuration.priorityClassName
+        extraLabels = configuration.podLabels
+        annotations = configuration.podAnnotations
+        imagePullSecrets = configuration.imagePullSecrets
+        requests = configuration.resourceRequests
+        limits = configuration.resourceLimits
+        runtimeClassName = configuration.runtimeClassName
     }
 
     /// A new healer pod for `node`; the server picks a unique name from the node-derived prefix, so a new
     /// pod never collides with a predecessor that is still terminating (the original's fixed name did).
     func pod(for node: Node) -> Pod {
-        let labels = [
+        let labels = extraLabels.merging([
             Self.managedByLabel: Self.managedBy,
             Self.taskLabel: SNATTask.name,
             Self.nodeLabel: Self.labelValue(forNodeName: node.name),
             Self.nodeUIDLabel: node.metadata.uid ?? "",
-        ]
+        ]) { _, own in own }
         let owner = OwnerReference(apiVersion: "v1", kind: "Node", name: node.name, uid: node.metadata.uid ?? "")
         return Pod(
             metadata: ObjectMeta(
                 generateName: Self.namePrefix(forNodeName: node.name), namespace: namespace, labels: labels,
-                ownerReferences: [owner]),
+                annotations: annotations.isEmpty ? nil : annotations, ownerReferences: [owner]),
             spec: PodSpec(
                 nodeName: node.name,
                 tolerations: tolerations,
                 containers: [
                     Container(
                         name: Self.containerName, image: image,
-                        resources: ResourceRequirements(requests: Self.requests))
+                        resources: ResourceRequirements(
+                            requests: requests.isEmpty ? nil : requests, limits: limits.isEmpty ? nil : limits))
                 ],
                 priorityClassName: priorityClassName,
                 terminationGracePeriodSeconds: 0,
-                automountServiceAccountToken: false))
+                automountServiceAccountToken: false,
+                os: PodOS(name: "windows"),
+                securityContext: PodSecurityContext(
+                    runAsNonRoot: true, windowsOptions: WindowsSecurityContextOptions(runAsUserName: Self.windowsUser)),
+                imagePullSecrets: imagePullSecrets.isEmpty
+                    ? nil : imagePullSecrets.map { LocalObjectReference(name: $0) },
+                runtimeClassName: runtimeClassName))
     }
 
     // MARK: Names and labels

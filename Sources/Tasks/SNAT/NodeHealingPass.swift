@@ -17,6 +17,8 @@ struct NodeHealingPass {
         var podsCreated = 0
         /// Whether the window completed and the node was annotated.
         var healed = false
+        /// Whether this pass started a window.
+        var windowStarted = false
         /// The Ready-to-first-pod delay, when this pass created a window's first pod.
         var detection: Duration?
         /// Steps that failed.
@@ -63,7 +65,15 @@ struct NodeHealingPass {
 
     /// Runs the plan. Throws only when the store fails (that fails the whole pass).
     mutating func run() async throws(HealingLedger.StoreFailure) -> Outcome {
-        let plan = rules.plan(for: node, record: outcome.record, now: now)
+        // A dry run never writes the annotation: its plans are made for the node as it pretended to leave
+        // it: annotated "true" after a completed window, "false" in a window restarted after a reboot.
+        var planned = node
+        if dryRun, let record = outcome.record, !record.isHealing || record.startReason == .rebooted {
+            var annotations = planned.metadata.annotations ?? [:]
+            annotations[SNATHealingRules.healedAnnotation] = record.isHealing ? "false" : "true"
+            planned.metadata.annotations = annotations
+        }
+        let plan = rules.plan(for: planned, record: outcome.record, now: now)
         do {
             switch plan {
             case .leaveAlone:
@@ -82,6 +92,8 @@ struct NodeHealingPass {
                 try await dropWindow()
             case .acceptHealed:
                 try await acceptHealed()
+            case .healAfterReboot:
+                try await healAfterReboot()
             case .backOff:
                 break
             }
@@ -102,18 +114,41 @@ struct NodeHealingPass {
         let record = NodeHealingRecord(node: node, windowStartedAt: now, reason: reason)
         try ledger.save(record)
         outcome.record = record
+        outcome.windowStarted = true
         let window = HealingWindow(start: now, duration: rules.healingDuration)
-        let cause =
-            reason == .annotationReset
-            ? "the \(SNATHealingRules.healedAnnotation) annotation is no longer \"true\"" : "the node is Ready"
+        let cause: String
+        let eventReason: String
+        switch reason {
+        case .firstSeenReady:
+            cause = "the node is Ready"
+            eventReason = "SNATHealingStarted"
+        case .annotationReset:
+            cause = "the \(SNATHealingRules.healedAnnotation) annotation is no longer \"true\""
+            eventReason = "SNATHealingStarted"
+        case .rebooted:
+            cause = "the node rebooted since it was healed: its boot ID is now \(node.bootID ?? "unknown")"
+            eventReason = "SNATHealingRestartedAfterReboot"
+        }
         logger.info(
             "healing window started", metadata: ["reason": "\(reason.rawValue)", "healsAt": "\(window.end)"])
         await event(
-            .normal, reason: "SNATHealingStarted",
+            .normal, reason: eventReason,
             message:
                 "SNAT healing started (\(cause)): a fresh healer pod every \(rules.podInterval.configText) until "
                 + "\(window.end.formatted(.iso8601)).")
+        if reason != .firstSeenReady {
+            context.notifications.send(.healingRestarted(node.name, cause: Self.restartCause(reason)))
+        }
         try await freshHealerPod()
+    }
+
+    /// Why healing restarted, for the healingRestarted notification.
+    static func restartCause(_ reason: HealingWindow.StartReason) -> String {
+        switch reason {
+        case .annotationReset: "the \(SNATHealingRules.healedAnnotation) annotation was removed or changed"
+        case .rebooted: "the node rebooted since it was healed"
+        case .firstSeenReady: "the node is Ready and not healed"
+        }
     }
 
     /// Rule 4: a fresh healer pod on the node, then the previous ones go. Leftovers that could not be
@@ -157,8 +192,9 @@ struct NodeHealingPass {
     private mutating func completeWindow() async throws {
         guard var record = outcome.record else { return }
         try await removePods(except: nil)
-        try await annotateHealed()
+        try await annotate(healed: true)
         record.completedAt = now
+        record.bootID = record.bootID ?? node.bootID
         record.currentPod = nil
         record.retiredPods = []
         record.recordSuccess()
@@ -171,23 +207,39 @@ struct NodeHealingPass {
             message:
                 "SNAT healing complete: \(record.podsCreated) healer pods since "
                 + "\(record.windowStartedAt.formatted(.iso8601)); annotated \(SNATHealingRules.healedAnnotation)=true.")
+        context.notifications.send(.nodeHealed(node.name))
     }
 
     /// Rule 6: the record says healed and the cached node does not. The live node decides: still
     /// annotated means the cache lags our own patch; otherwise healing restarts with a new window.
     private mutating func confirmHealingRestart() async throws {
-        // A dry run never annotated the node: its completed record stands in for the annotation.
-        if dryRun { return }
+        // Deleted: the next pass drops the record.
+        guard let live = try await liveNode(), !SNATHealingRules.isHealed(live) else { return }
+        try await startWindow(.annotationReset)
+    }
+
+    /// The node as the API server has it now; nil when it is gone or was re-created under a new UID.
+    private func liveNode() async throws -> Node? {
         let live: Node
         do {
             live = try await context.client.get(Node.self, name: node.name)
         } catch KubernetesError.notFound {
-            return  // deleted: the next pass drops the record
+            return nil
         } catch {
             throw StepFailure(step: "readNode", error: error)
         }
-        guard live.metadata.uid == node.metadata.uid, !SNATHealingRules.isHealed(live) else { return }
-        try await startWindow(.annotationReset)
+        return live.metadata.uid == node.metadata.uid ? live : nil
+    }
+
+    /// Rule 11: the node rebooted since it was healed, so Azure CNI rebuilt its network and the healing is
+    /// lost. The annotation goes back to "false" first (so the node is not shown healed while it is not,
+    /// and a lost store still heals it), then a new window starts.
+    private mutating func healAfterReboot() async throws {
+        logger.info(
+            "node rebooted since it was healed: healing again",
+            metadata: ["healedBootID": "\(outcome.record?.bootID ?? "")", "bootID": "\(node.bootID ?? "")"])
+        try await annotate(healed: false)
+        try await startWindow(.rebooted)
     }
 
     /// Rule 7: a node that stopped being Ready loses its window; its healer pods go. The record goes
@@ -204,8 +256,14 @@ struct NodeHealingPass {
     /// Rule 2: someone marked the node healed during its window: stop, clean up, record the completion.
     private mutating func acceptHealed() async throws {
         guard var record = outcome.record else { return }
+        // A window restarted after a reboot began by setting the annotation to "false": a cache still
+        // showing "true" may lag that patch. The live node decides.
+        if record.startReason == .rebooted, !dryRun {
+            guard let live = try await liveNode(), SNATHealingRules.isHealed(live) else { return }
+        }
         let leftovers = (record.currentPod.map { [$0] } ?? []) + record.retiredPods
         record.completedAt = now
+        record.bootID = record.bootID ?? node.bootID
         record.currentPod = nil
         record.retiredPods = []
         record.recordSuccess()
@@ -263,9 +321,10 @@ struct NodeHealingPass {
 
     /// Merge-patches the healed annotation. The patch carries the node's UID, which the API server
     /// refuses to change: a node re-created under the same name is never annotated by mistake.
-    private mutating func annotateHealed() async throws {
+    private mutating func annotate(healed: Bool) async throws {
+        let value = healed ? "true" : "false"
         if dryRun {
-            report("annotate node \(node.name) \(SNATHealingRules.healedAnnotation)=true")
+            report("annotate node \(node.name) \(SNATHealingRules.healedAnnotation)=\(value)")
             return
         }
         struct Patch: Encodable, Sendable {
@@ -276,10 +335,10 @@ struct NodeHealingPass {
             let metadata: Metadata
         }
         let patch = Patch(
-            metadata: .init(uid: node.metadata.uid ?? "", annotations: [SNATHealingRules.healedAnnotation: "true"]))
+            metadata: .init(uid: node.metadata.uid ?? "", annotations: [SNATHealingRules.healedAnnotation: value]))
         do {
             _ = try await context.client.patch(Node.self, name: node.name, mergePatch: patch)
-            outcome.actions.append("annotated node \(node.name) \(SNATHealingRules.healedAnnotation)=true")
+            outcome.actions.append("annotated node \(node.name) \(SNATHealingRules.healedAnnotation)=\(value)")
         } catch {
             throw StepFailure(step: "annotateNode", error: error)
         }
@@ -305,6 +364,8 @@ struct NodeHealingPass {
                 "retryAt": "\(record.nextRetryAt.map { "\($0)" } ?? "")",
             ])
         outcome.actions.append("node \(node.name): \(failure.message)")
+        context.notifications.send(
+            .nodeFailing(node.name, consecutiveErrors: record.consecutiveErrors, message: failure.message))
         if record.consecutiveErrors == 1 {
             await event(
                 .warning, reason: "SNATHealingFailed",

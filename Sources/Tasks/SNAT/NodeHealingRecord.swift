@@ -29,6 +29,10 @@ struct NodeHealingRecord: Codable, Equatable, Sendable {
     var lastError: String?
     /// When the window completed and the node was annotated healed; nil while healing.
     var completedAt: Date?
+    /// The node's boot ID (`status.nodeInfo.bootID`) when its window started, filled in at completion when
+    /// unknown then. A healed node that reports another boot ID has rebooted since (rule 11). Nil in
+    /// records completed by versions that did not record it: those nodes stay healed.
+    var bootID: String?
 
     /// The store key: name and UID.
     var key: String { Self.key(name: nodeName, uid: nodeUID) }
@@ -48,6 +52,7 @@ struct NodeHealingRecord: Codable, Equatable, Sendable {
         nodeUID = node.metadata.uid ?? ""
         windowStartedAt = start
         startReason = reason
+        bootID = node.bootID
     }
 
     /// Notes a failed step: exponential backoff (rule 8), error kept for status.

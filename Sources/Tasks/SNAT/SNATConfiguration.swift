@@ -22,12 +22,26 @@ public struct SNATConfiguration: TaskConfiguration, Equatable {
     public var tolerations: [Toleration]
     /// Healer pod priority class, if any.
     public var priorityClassName: String?
+    /// Labels added to the healer pods' own (policies that require labels).
+    public var podLabels: [String: String]
+    /// Annotations of the healer pods.
+    public var podAnnotations: [String: String]
+    /// Secrets for pulling the healer image (a private mirror of the pause image).
+    public var imagePullSecrets: [String]
+    /// Resource requests of the healer container.
+    public var resourceRequests: [String: String]
+    /// Resource limits of the healer container (default: equal to the requests).
+    public var resourceLimits: [String: String]
+    /// Healer pod runtime class, if any.
+    public var runtimeClassName: String?
     /// Extra label selector narrowing the Windows nodes considered.
     public var nodeSelector: String?
     /// First delay after a failed step on a node.
     public var backoffBase: Duration
     /// Longest delay between retries on a failing node.
     public var backoffCap: Duration
+    /// Heal a healed node again when it rebooted since (its `status.nodeInfo.bootID` changed).
+    public var healAfterReboot: Bool
 
     public init(reading reader: inout ConfigReader, environment: ConfigEnvironment) throws(ConfigurationError) {
         healingDuration = try reader.duration(
@@ -70,6 +84,9 @@ public struct SNATConfiguration: TaskConfiguration, Equatable {
         priorityClassName = try reader.string(
             "priorityClassName", default: nil, summary: "Priority class of the healer pods.",
             validate: validateDNSSubdomain)
+        let pod = try Self.readHealerPodKeys(&reader)
+        (podLabels, podAnnotations, imagePullSecrets) = (pod.labels, pod.annotations, pod.imagePullSecrets)
+        (resourceRequests, resourceLimits, runtimeClassName) = (pod.requests, pod.limits, pod.runtimeClassName)
         nodeSelector = try reader.string(
             "nodeSelector", default: nil,
             summary: "Extra label selector narrowing the Windows nodes healed (e.g. agentpool=win22).",
@@ -84,5 +101,9 @@ public struct SNATConfiguration: TaskConfiguration, Equatable {
         }
         backoffBase = backoff.base
         backoffCap = backoff.cap
+        healAfterReboot = try reader.bool(
+            "healAfterReboot", default: true,
+            summary: "Heal a healed node again when it rebooted since (a new status.nodeInfo.bootID): Azure CNI "
+                + "rebuilds its Windows network at boot. Nodes healed before the boot ID was recorded stay healed.")
     }
 }

@@ -20,6 +20,8 @@ struct SNATHealingRules: Sendable {
     var podInterval: Duration
     /// Retry delays of a failing node (rule 8).
     var backoff: NodeBackoff
+    /// Rule 11: a healed node that rebooted since it was healed is healed again.
+    var healAfterReboot = true
 
     // MARK: Rule 1 — candidates
 
@@ -54,7 +56,14 @@ struct SNATHealingRules: Sendable {
         }
         // Rule 2: healed nodes are left alone; someone marking a node healed mid-window ends the window.
         if Self.isHealed(node) {
-            return record?.isHealing == true ? .acceptHealed : .leaveAlone(.healed)
+            if record?.isHealing == true { return .acceptHealed }
+            // Rule 11: unless the node rebooted since it was healed (a record without a boot ID predates
+            // rule 11: the node stays healed).
+            if healAfterReboot, let record, let healedBoot = record.bootID, let boot = node.bootID, boot != healedBoot {
+                if let retry = record.nextRetryAt, now < retry { return .backOff(until: retry) }
+                return .healAfterReboot
+            }
+            return .leaveAlone(.healed)
         }
         // Rule 3: the window starts when the node is first seen Ready and not healed.
         guard let record else { return .startWindow(.firstSeenReady) }
@@ -86,9 +95,37 @@ struct SNATHealingRules: Sendable {
         return lastPodAt < window.end ? window.end : lastPodAt.addingTimeInterval(podInterval.seconds)
     }
 
-    /// When the node's next fresh healer pod is due (now, if it never got one).
+    /// When the node's next fresh healer pod is due (now, if it never got one): on the node's own renewal
+    /// phase (``renewalPhase(of:)``), half an interval to an interval after the last pod. When no instant
+    /// of its phase falls in that span (the first renewal of a window, for half of the nodes), the pod is
+    /// due halfway to the next one, and the renewal after that is on the phase. So every node keeps its
+    /// phase, the renewals of nodes whose windows started together (a scale-up) are spread over the
+    /// interval instead of falling in one pass, a pass that runs late (by less than half an interval) does
+    /// not merge the phases of the nodes it renews, and no node waits longer than an interval (rule 12).
     func nextPodDue(_ record: NodeHealingRecord, now: Date) -> Date {
-        record.lastPodAt.map { $0.addingTimeInterval(podInterval.seconds) } ?? now
+        guard let lastPodAt = record.lastPodAt else { return now }
+        let interval = podInterval.seconds
+        let last = lastPodAt.timeIntervalSinceReferenceDate
+        // The first instant of the node's phase at least half an interval after the last pod.
+        let earliest = last + interval / 2
+        var offset = (renewalPhase(of: record) - earliest).truncatingRemainder(dividingBy: interval)
+        if offset < 0 { offset += interval }
+        var due = earliest + offset
+        if due - last > interval { due = last + (due - last) / 2 }
+        return Date(timeIntervalSinceReferenceDate: due)
+    }
+
+    /// The node's renewal phase within the interval, in seconds: a whole second (a fraction of the interval
+    /// for intervals of a minute or more) picked by a hash of the node's UID. Whole steps keep renewals in
+    /// at most one pass per step; the UID keeps the phase across restarts without storing it.
+    func renewalPhase(of record: NodeHealingRecord) -> Double {
+        let interval = podInterval.seconds
+        let steps = UInt64(max(1, min(60, Int(interval.rounded(.down)))))
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: stable across processes, unlike Hasher.
+        for byte in record.nodeUID.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        return Double(hash % steps) * interval / Double(steps)
     }
 
     /// When the node next needs a pass: its retry time, its next pod, or the end of its window; nil for a
@@ -137,6 +174,8 @@ enum NodeHealingPlan: Equatable, Sendable {
     case dropWindow
     /// Rule 2: the node was marked healed by someone else during its window: healing stops.
     case acceptHealed
+    /// Rule 11: the healed node rebooted since it was healed: its annotation is reset and a new window starts.
+    case healAfterReboot
     /// Rule 8: the node's last step failed; nothing happens until the given time.
     case backOff(until: Date)
 }
@@ -149,6 +188,8 @@ struct HealingWindow: Equatable, Sendable {
         case firstSeenReady
         /// The healed annotation was removed or set to something other than "true" (rule 6).
         case annotationReset
+        /// The node rebooted since it was healed (rule 11).
+        case rebooted
     }
 
     /// When the node was first seen Ready and not healed; persisted, so a restart continues the window.

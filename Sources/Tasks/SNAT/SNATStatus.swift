@@ -121,3 +121,47 @@ extension SNATStatus {
             lastPassActions: Array(actions.prefix(100)), lastPassActionCount: actions.count)
     }
 }
+
+extension SNATStatus {
+    /// What the status page shows: the totals, the nodes in their window with the window's progress, the
+    /// nodes backing off with their last error, and the nodes that are not Ready.
+    var statusPage: StatusPageSection {
+        var notes = ["Healing window \(healingDuration); healed nodes are counted, not listed."]
+        if dryRun { notes.insert("Dry run: the task only reports what it would do.", at: 0) }
+        func item(_ node: SNATNodeStatus) -> StatusPageSection.Item {
+            var progress: StatusPageSection.Progress?
+            if let start = node.windowStartedAt, let end = node.healsAt {
+                progress = StatusPageSection.Progress(start: start, end: end)
+            }
+            var facts: [StatusPageSection.Fact] = []
+            if progress != nil || node.podsCreated > 0 {
+                facts.append(StatusPageSection.Fact("pods created", .text(String(node.podsCreated))))
+            }
+            if let pod = node.currentPod { facts.append(StatusPageSection.Fact("current pod", .text(pod))) }
+            if let healsAt = node.healsAt { facts.append(StatusPageSection.Fact("heals", .time(healsAt))) }
+            if node.consecutiveErrors > 0 {
+                facts.append(StatusPageSection.Fact("failures in a row", .text(String(node.consecutiveErrors))))
+            }
+            if let retry = node.nextRetryAt { facts.append(StatusPageSection.Fact("next try", .time(retry))) }
+            return StatusPageSection.Item(
+                name: node.name, state: node.phase.rawValue, progress: progress, facts: facts, error: node.lastError)
+        }
+        func nodes(_ phase: SNATNodePhase) -> [StatusPageSection.Item] {
+            self.nodes.filter { $0.phase == phase }.map(item)
+        }
+        return StatusPageSection(
+            notes: notes,
+            counts: [
+                StatusPageSection.Count("in window", totals.healing),
+                StatusPageSection.Count("backing off", totals.backoff),
+                StatusPageSection.Count("healed", totals.healed),
+                StatusPageSection.Count("not Ready", totals.notReady),
+            ],
+            groups: [
+                StatusPageSection.Group(
+                    title: "In their window", items: nodes(.healing), emptyText: "No node is being healed."),
+                StatusPageSection.Group(title: "Backing off", items: nodes(.backoff)),
+                StatusPageSection.Group(title: "Not Ready", items: nodes(.notReady)),
+            ])
+    }
+}

@@ -44,7 +44,8 @@ public struct SNATTask: VigilanteTask {
         self.configuration = configuration
         rules = SNATHealingRules(
             healingDuration: configuration.healingDuration, podInterval: settings.interval,
-            backoff: NodeBackoff(base: configuration.backoffBase, cap: configuration.backoffCap))
+            backoff: NodeBackoff(base: configuration.backoffBase, cap: configuration.backoffCap),
+            healAfterReboot: configuration.healAfterReboot)
         podSpec = HealerPodSpec(configuration: configuration)
         windowsNodes = WatchedResource(
             "windowsNodes",
@@ -107,6 +108,9 @@ public struct SNATTask: VigilanteTask {
             records[key] = nil
             leftovers += (record.currentPod.map { [$0] } ?? []) + record.retiredPods
             context.logger.info("node gone: healing record dropped", metadata: ["node": "\(record.nodeName)"])
+            if nodes.contains(where: { $0.name == record.nodeName && SNATHealingRules.isCandidate($0) }) {
+                context.notifications.send(.healingRestarted(record.nodeName, cause: "the node was re-created"))
+            }
         }
         let liveUIDs = Set(nodes.compactMap(\.metadata.uid))
         leftovers += pods.filter { pod in
@@ -164,11 +168,15 @@ public struct SNATTask: VigilanteTask {
             if context.dryRun { continue }
             metrics.healerPodsCreated(outcome.podsCreated)
             metrics.nodesHealed(outcome.healed ? 1 : 0)
+            metrics.windowsStarted(outcome.windowStarted ? 1 : 0)
             if let detection = outcome.detection { metrics.detection(detection) }
         }
         let status = SNATStatus(
             nodes: nodes, records: records, rules: rules, dryRun: context.dryRun, now: now, actions: actions)
         metrics.nodes(status.totals)
+        memory.nodeSeries.withLock { series in
+            series = metrics.nodeSeries(context.dryRun ? [] : status.nodes, previous: series)
+        }
         memory.status.withLock { $0 = status }
     }
 
@@ -192,9 +200,15 @@ public struct SNATTask: VigilanteTask {
             nodes: nodes, records: records, rules: rules, dryRun: context.dryRun, now: context.clock.now(), actions: [])
     }
 
+    public func statusPage(_ status: SNATStatus) -> StatusPageSection? { status.statusPage }
+
+    public static var metricHelp: [String: String] { SNATMetrics.help }
+
     /// What the task keeps between passes in memory: the status snapshot, and the NotReady nodes last seen.
     private final class Memory: Sendable {
         let status = Mutex<SNATStatus?>(nil)
         let notReadyNodes = Mutex<Set<String>>([])
+        /// The per-node metric series set by the last pass.
+        let nodeSeries = Mutex<Set<String>>([])
     }
 }

@@ -120,6 +120,28 @@ public struct ConfigReader {
         }
     }
 
+    /// A decimal number within `range` (`2`, `0.5`).
+    public mutating func number(
+        _ key: String, default defaultValue: Double?, range: ClosedRange<Double>, summary: String,
+        defaultDescription: String? = nil
+    ) throws(ConfigurationError) -> Double? {
+        func text(_ number: Double) -> String {
+            number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        }
+        return try value(
+            key, type: "number", defaultValue: defaultValue, format: text, summary: summary,
+            defaultDescription: defaultDescription
+        ) { value, _ in
+            guard let number = Double(value), number.isFinite else {
+                return .failure("expected a number, got \"\(value)\"")
+            }
+            guard range.contains(number) else {
+                return .failure("must be between \(text(range.lowerBound)) and \(text(range.upperBound)), got \(value)")
+            }
+            return .success(number)
+        }
+    }
+
     /// A string; with `allowed`, one of those values (compared case-insensitively, returned as listed).
     public mutating func string(
         _ key: String, default defaultValue: String?, summary: String, allowed: [String]? = nil,
@@ -216,9 +238,13 @@ public struct ConfigReader {
         }
     }
 
-    /// An error about `key` of this section, for checks that span several keys.
+    /// An error about `key` of this section, for checks that span several keys; names the environment
+    /// variable or flag when the value came from one.
     public func error(at key: String, _ message: String) -> ConfigurationError {
-        ConfigurationError(
+        if let override = session.overrides[path(of: key)] {
+            return ConfigurationError(source: override.source, keyPath: path(of: key), message: message)
+        }
+        return ConfigurationError(
             source: session.fileSource, line: pairs.first(where: { $0.key == key })?.line, keyPath: path(of: key),
             message: message)
     }

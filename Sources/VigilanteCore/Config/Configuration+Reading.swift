@@ -74,7 +74,16 @@ extension Configuration {
                     summary: "Timeout of one API request (watches excepted)."),
                 startupTimeout: try reader.duration(
                     "startupTimeout", default: .seconds(30),
-                    summary: "How long the API server may stay unreachable at start before vigilante exits (status 1).")
+                    summary: "How long the API server may stay unreachable at start before vigilante exits (status 1)."),
+                qps: try reader.number(
+                    "qps", default: KubernetesClientConfiguration.defaultQPS, range: 0...10_000,
+                    summary: "Sustained API writes (create, update, patch, delete) per second, as client-go's QPS; "
+                        + "0 turns the limit off. Reads and watches are not limited.")
+                    ?? KubernetesClientConfiguration.defaultQPS,
+                burst: try reader.integer(
+                    "burst", default: KubernetesClientConfiguration.defaultBurst, range: 1...100_000,
+                    summary: "API writes sent at once after a quiet period, as client-go's Burst.")
+                    ?? KubernetesClientConfiguration.defaultBurst
             )
         }
         let store = try root.section("store") { (reader) throws(ConfigurationError) in
@@ -119,6 +128,10 @@ extension Configuration {
             return settings
         }
 
+        let notifications = try root.section("notifications") { (reader) throws(ConfigurationError) in
+            try NotificationSettings.read(&reader, environment: environment)
+        }
+
         let tasks = try root.section("tasks") { (reader) throws(ConfigurationError) in
             var tasks: [TaskSettings] = []
             for type in taskTypes {
@@ -147,7 +160,7 @@ extension Configuration {
         }
         return Configuration(
             dryRun: dryRun, namespace: namespace, http: http, tls: tls, log: log, kubernetes: kubernetes,
-            store: store, leaderElection: leaderElection, tasks: tasks)
+            store: store, leaderElection: leaderElection, tasks: tasks, notifications: notifications)
     }
 }
 

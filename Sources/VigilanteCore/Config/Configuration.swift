@@ -20,6 +20,8 @@ public struct Configuration: Sendable {
     public var leaderElection: LeaderElectionSettings
     /// One entry per registered task, in registration order.
     public var tasks: [TaskSettings]
+    /// Slack, Teams and webhook notifications.
+    public var notifications: NotificationSettings = .none
 
     /// The settings of the task whose section is `section`.
     public func task(_ section: String) -> TaskSettings? { tasks.first { $0.section == section } }
@@ -64,6 +66,15 @@ public struct Configuration: Sendable {
         public var requestTimeout: Duration
         /// How long the API server may stay unreachable at start.
         public var startupTimeout: Duration
+        /// Sustained writes per second (0: no limit).
+        public var qps: Double = KubernetesClientConfiguration.defaultQPS
+        /// Writes sent at once after a quiet period.
+        public var burst: Int = KubernetesClientConfiguration.defaultBurst
+
+        /// The client-side write limiter of these settings; nil when `qps` is 0.
+        public var writeLimiter: WriteRateLimiter? {
+            qps > 0 ? WriteRateLimiter(qps: qps, burst: burst) : nil
+        }
     }
 
     /// The SQLite store.

@@ -1,5 +1,8 @@
 /// The routes of the status server. Every one is read-only and answers `GET` and `HEAD`.
 enum StatusEndpoint: Equatable {
+    /// `GET /`: the status page, for clients that prefer `text/html` (browsers); others get 404 as
+    /// before the page existed.
+    case page
     /// `GET /tasks`: every registered task.
     case taskList
     /// `GET /tasks/{name}`: one task.
@@ -19,6 +22,8 @@ enum StatusEndpoint: Equatable {
     /// The endpoint at these decoded path segments, or nil for an unknown path.
     init?(segments: [String]) {
         switch segments.count {
+        case 0:
+            self = .page
         case 1:
             switch segments[0] {
             case "tasks": self = .taskList
@@ -38,6 +43,7 @@ enum StatusEndpoint: Equatable {
     /// The value of the `endpoint` label in `vigilante_http_requests_total` (bounded: no task names).
     var metricLabel: String {
         switch self {
+        case .page: "page"
         case .taskList: "tasks"
         case .task: "task"
         case .healthz: "healthz"

@@ -17,6 +17,8 @@ struct StatusResponder: HTTPResponder {
     let registry: PrometheusCollectorRegistry
     let metrics: StatusServerMetrics
     let limits: StatusServerLimits
+    let metricHelp: MetricHelp
+    let processMetrics: ProcessMetrics
     let logger: Logger
 
     func respond(to request: Request, context: Context) async throws -> Response {
@@ -69,6 +71,15 @@ struct StatusResponder: HTTPResponder {
         if endpoint == .metrics {
             return (endpoint, metricsAnswer())
         }
+        if endpoint == .page {
+            guard StatusResponseFormat.prefersHTML(accept: request.headers[.accept]) else {
+                let message =
+                    "no JSON at this path: / is the status page for browsers (Accept: text/html); "
+                    + "see /tasks, /healthz, /readyz, /metrics"
+                return (endpoint, error(.notFound, "NotFound", message))
+            }
+            return (endpoint, await pageAnswer())
+        }
         let format: StatusResponseFormat
         do {
             format = try StatusResponseFormat(accept: request.headers[.accept], pretty: target.queryValue("pretty"))
@@ -119,8 +130,31 @@ struct StatusResponder: HTTPResponder {
             }
         case .metrics:
             return metricsAnswer()
+        case .page:
+            return await pageAnswer()
         }
     }
+
+    /// The status page, from the same provider as `/tasks`, under a policy that lets nothing load or run.
+    private func pageAnswer() async -> Response {
+        let nonce = StatusPageRenderer.makeNonce()
+        let html = StatusPageRenderer.page(
+            tasks: await provider.taskStatuses(), summary: await provider.operatorSummary(), nonce: nonce)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                Self.contentSecurityPolicy: StatusPageRenderer.contentSecurityPolicy(nonce: nonce),
+                Self.referrerPolicy: "no-referrer",
+                Self.frameOptions: "DENY",
+            ],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: html))
+        )
+    }
+
+    private static let contentSecurityPolicy = HTTPField.Name("Content-Security-Policy")!
+    private static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    private static let frameOptions = HTTPField.Name("X-Frame-Options")!
 
     private func noTask(_ name: String) -> Response {
         error(.notFound, "NotFound", "no task named \"\(name)\"")
@@ -133,12 +167,13 @@ struct StatusResponder: HTTPResponder {
     }
 
     private func metricsAnswer() -> Response {
+        processMetrics.update()
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return Response(
             status: .ok,
             headers: [.contentType: Self.prometheusContentType],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer))
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metricHelp.annotate(buffer)))
         )
     }
 

@@ -32,6 +32,13 @@ enum StatusResponseFormat: Equatable {
         }
     }
 
+    /// Whether an `Accept` header prefers `text/html` to JSON, as a browser's does (`text/html,...,*/*;q=0.8`);
+    /// `*/*` alone (curl, probes) does not.
+    static func prefersHTML(accept: String?) -> Bool {
+        guard let accept else { return false }
+        return quality(of: "text/html", in: accept) > quality(of: "application/json", in: accept)
+    }
+
     /// The quality an `Accept` header gives a media type: the `q` of the most specific matching
     /// range (`type/subtype` over `type/*` over `*/*`), 0 when none matches.
     static func quality(of mediaType: String, in accept: String) -> Double {

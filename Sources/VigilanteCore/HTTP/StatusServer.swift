@@ -46,6 +46,7 @@ public final class StatusServer: Service, Sendable {
     private let provider: any StatusProvider
     private let registry: PrometheusCollectorRegistry
     private let limits: StatusServerLimits
+    private let metricHelp: MetricHelp
     private let logger: Logger
     private let phase = LockedState(Phase.starting(waiters: []))
 
@@ -58,10 +59,13 @@ public final class StatusServer: Service, Sendable {
     ///   - registry: The Prometheus registry `/metrics` renders; the server adds its own metrics to it.
     ///   - logger: Where startup, certificate reloads and (at debug level) requests are logged.
     ///   - limits: Size and time limits of requests and connections.
+    ///   - metricHelp: The `# HELP` texts `/metrics` adds to the metrics made through swift-metrics.
     public init(
         http: Configuration.HTTPSettings, tls: Configuration.TLSSettings, provider: any StatusProvider,
-        registry: PrometheusCollectorRegistry, logger: Logger, limits: StatusServerLimits = StatusServerLimits()
+        registry: PrometheusCollectorRegistry, logger: Logger, limits: StatusServerLimits = StatusServerLimits(),
+        metricHelp: MetricHelp = .core
     ) {
+        self.metricHelp = metricHelp
         self.http = http
         self.tls = tls
         self.provider = provider
@@ -87,7 +91,8 @@ public final class StatusServer: Service, Sendable {
         }
         let application = Application(
             responder: StatusResponder(
-                provider: provider, registry: registry, metrics: metrics, limits: limits, logger: logger),
+                provider: provider, registry: registry, metrics: metrics, limits: limits, metricHelp: metricHelp,
+                processMetrics: ProcessMetrics(registry: registry), logger: logger),
             server: serverBuilder(reloader: reloader),
             configuration: ApplicationConfiguration(
                 address: .hostname(http.address, port: http.port),

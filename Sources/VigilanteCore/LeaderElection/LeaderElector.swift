@@ -46,6 +46,12 @@ public final class LeaderElector: Service, Leadership {
 
     public var isLeader: Bool { state.withLock { $0.isLeader } }
 
+    /// The lease holder's identity as last read or written, nil before the first read or when nobody
+    /// holds it.
+    public var leaderIdentity: String? {
+        state.withLock { $0.observedSpec?.holderIdentity.flatMap { $0.isEmpty ? nil : $0 } }
+    }
+
     /// The last error talking to the lease, if the last attempt failed.
     public var lastError: String? { state.withLock { $0.lastError } }
 

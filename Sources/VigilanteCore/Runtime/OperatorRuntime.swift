@@ -29,17 +29,20 @@ public final class OperatorRuntime: Sendable {
     public let statusServer: StatusServer
     /// The leadership (the elector, or fixed when leader election is off or in dry-run).
     public let leadership: any Leadership
+    /// Delivers Slack, Teams and webhook notifications; nil when no destination is configured.
+    public let notifications: NotificationDispatcher?
     private let elector: LeaderElector?
     private let logger: Logger
 
     /// Assembles the operator. `connection` overrides kubeconfig resolution (the demo passes its
-    /// simulator's); `store` overrides opening `configuration.store.path`.
+    /// simulator's); `store` overrides opening `configuration.store.path`; `version` is what the status
+    /// page shows (the executable passes its build's).
     public init(
         configuration: Configuration, taskTypes: [TaskType], registry: PrometheusCollectorRegistry,
         metrics: any MetricsFactory, logger: Logger, clock: any WallClock = SystemClock(),
         connection: KubernetesConnection? = nil, store: VigilanteStore? = nil,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        schedulerConfiguration: SchedulerConfiguration = .init()
+        schedulerConfiguration: SchedulerConfiguration = .init(), version: String = "unknown"
     ) throws(StartupError) {
         self.configuration = configuration
         self.logger = logger
@@ -61,7 +64,8 @@ public final class OperatorRuntime: Sendable {
         }
         let reachability = APIReachability()
         let clientConfiguration = KubernetesClientConfiguration(
-            requestTimeout: configuration.kubernetes.requestTimeout, readOnly: configuration.dryRun)
+            requestTimeout: configuration.kubernetes.requestTimeout, readOnly: configuration.dryRun,
+            writeLimiter: configuration.kubernetes.writeLimiter)
         do {
             let transport = ReachabilityTrackingTransport(
                 base: try AsyncHTTPClientTransport(
@@ -91,6 +95,14 @@ public final class OperatorRuntime: Sendable {
             leadership = FixedLeadership(isLeader: true)
         }
 
+        let notifications =
+            configuration.notifications.destinations.isEmpty
+            ? nil
+            : NotificationDispatcher(
+                settings: configuration.notifications, instance: configuration.leaderElection.identity,
+                cluster: configuration.notifications.clusterName, leadership: elector, clock: clock, metrics: metrics,
+                logger: Logger(label: "vigilante.notifications"))
+        self.notifications = notifications
         let taskRegistry = TaskRegistry(types: taskTypes, configuration: configuration)
         let client = client
         let store = self.store
@@ -109,7 +121,8 @@ public final class OperatorRuntime: Sendable {
                 events: EventRecorder(
                     client: taskClient, component: "cops-vigilante", instance: instance, clock: clock,
                     logger: taskLogger),
-                metrics: metrics, logger: taskLogger, clock: clock)
+                metrics: metrics, logger: taskLogger, clock: clock,
+                notifications: notifications ?? NoNotifications())
         }
         // A leader renews its lease every retryPeriod, so with leader election an API server silent for two
         // lease durations is really gone; without it, only watches and passes talk to the server.
@@ -121,8 +134,10 @@ public final class OperatorRuntime: Sendable {
             http: configuration.http, tls: configuration.tls,
             provider: OperatorStatus(
                 scheduler: scheduler, store: self.store, reachability: reachability,
-                reachabilityWindow: reachabilityWindow),
-            registry: registry, logger: Logger(label: "vigilante.http"))
+                reachabilityWindow: reachabilityWindow, leadership: leadership, identity: instance, clock: clock,
+                version: version),
+            registry: registry, logger: Logger(label: "vigilante.http"),
+            metricHelp: taskTypes.reduce(MetricHelp.core) { $0.merging($1.metricHelp) })
     }
 
     /// Waits until the API server answers anything (`GET /version`; any HTTP status proves it is
@@ -160,6 +175,8 @@ public final class OperatorRuntime: Sendable {
     public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
         var services: [any Service] = [statusServer, scheduler]
         if let elector { services.insert(elector, at: 0) }
+        // First in, last out: the group stops services in reverse order, so the last events still go out.
+        if let notifications { services.insert(notifications, at: 0) }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },

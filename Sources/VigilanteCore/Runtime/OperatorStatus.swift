@@ -7,12 +7,23 @@ struct OperatorStatus: StatusProvider {
     let store: VigilanteStore
     let reachability: APIReachability
     let reachabilityWindow: Duration
+    let leadership: any Leadership
+    let identity: String
+    let clock: any WallClock
+    let version: String
 
     func taskStatuses() async -> [TaskStatusEntry] { await scheduler.taskStatuses() }
 
     func taskStatusesJSON() async throws -> Data { try await scheduler.taskStatusesJSON() }
 
     func taskStatusJSON(named name: String) async throws -> Data? { try await scheduler.taskStatusJSON(named: name) }
+
+    func operatorSummary() async -> OperatorSummary {
+        let isLeader = leadership.isLeader
+        return OperatorSummary(
+            version: version, identity: identity, isLeader: isLeader,
+            leaderIdentity: isLeader ? identity : leadership.leaderIdentity, now: clock.now())
+    }
 
     func livenessProblem() async -> String? { await scheduler.livenessProblem() }
 

@@ -6,6 +6,13 @@ public protocol Leadership: Sendable {
     var isLeader: Bool { get }
     /// Yields the new value on every change.
     func changes() -> AsyncStream<Bool>
+    /// The identity of the instance that leads, as far as this one knows; nil when unknown.
+    var leaderIdentity: String? { get }
+}
+
+extension Leadership {
+    /// Unknown.
+    public var leaderIdentity: String? { nil }
 }
 
 /// Leadership that never changes: always leader (leader election disabled) or, for tests, settable.

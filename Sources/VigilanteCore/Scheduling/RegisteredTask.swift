@@ -7,12 +7,15 @@ public struct TaskType: Sendable {
     public let name: String
     /// The configuration type of its section.
     public let configurationType: any TaskConfiguration.Type
+    /// The `# HELP` texts of its metrics.
+    public let metricHelp: [String: String]
     let make: @Sendable (TaskSettings) -> AnyVigilanteTask
 
     /// Registers `type`.
     public init<T: VigilanteTask>(_ type: T.Type) {
         name = T.name
         configurationType = T.Configuration.self
+        metricHelp = T.metricHelp
         make = { settings in
             let options = settings.options(as: T.Configuration.self)!
             return AnyVigilanteTask(T(configuration: options, settings: settings))
@@ -27,7 +30,7 @@ public struct AnyVigilanteTask: Sendable {
     /// Its declared watched resources.
     public let watchedResources: [WatchedResourceDeclaration]
     let reconcileBody: @Sendable (TaskContext) async throws -> TaskOutcome
-    let statusBody: @Sendable (TaskContext) async -> Data
+    let statusBody: @Sendable (TaskContext) async -> (json: Data, page: StatusPageSection?)
 
     /// Wraps `task`.
     public init<T: VigilanteTask>(_ task: T) {
@@ -35,15 +38,19 @@ public struct AnyVigilanteTask: Sendable {
         watchedResources = task.watchedResources
         reconcileBody = { context in try await task.reconcile(context) }
         statusBody = { context in
-            (try? StatusJSON.encode(await task.status(context), pretty: false)) ?? StatusJSON.null
+            let status = await task.status(context)
+            return ((try? StatusJSON.encode(status, pretty: false)) ?? StatusJSON.null, task.statusPage(status))
         }
     }
 
     /// Runs one pass.
     public func reconcile(_ context: TaskContext) async throws -> TaskOutcome { try await reconcileBody(context) }
 
-    /// The task's status snapshot as compact JSON with sorted keys (`null` if it cannot be encoded).
-    public func statusJSON(_ context: TaskContext) async -> Data { await statusBody(context) }
+    /// The task's status snapshot as compact JSON with sorted keys (`null` if it cannot be encoded), and
+    /// what the status page shows of it.
+    public func statusJSONAndPage(_ context: TaskContext) async -> (json: Data, page: StatusPageSection?) {
+        await statusBody(context)
+    }
 }
 
 /// The tasks of this process: every registered type, enabled or not, with its settings.

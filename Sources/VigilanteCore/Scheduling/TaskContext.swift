@@ -19,6 +19,8 @@ public struct TaskContext: Sendable {
     public var logger: Logger
     /// The time source.
     public var clock: any WallClock
+    /// Sends Slack, Teams and webhook notifications (stamped with the task's name and dry-run setting).
+    public var notifications: any NotificationSending
 
     /// Whether the task must report actions instead of taking them.
     public var dryRun: Bool { settings.dryRun }
@@ -26,7 +28,8 @@ public struct TaskContext: Sendable {
     /// Creates a context.
     public init(
         settings: TaskSettings, client: KubernetesClient, caches: TaskCaches, store: TaskStore,
-        events: any EventRecording, metrics: any MetricsFactory, logger: Logger, clock: any WallClock
+        events: any EventRecording, metrics: any MetricsFactory, logger: Logger, clock: any WallClock,
+        notifications: any NotificationSending = NoNotifications()
     ) {
         self.settings = settings
         self.client = client
@@ -36,5 +39,6 @@ public struct TaskContext: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
+        self.notifications = TaskNotifications(base: notifications, task: settings.section, dryRun: settings.dryRun)
     }
 }

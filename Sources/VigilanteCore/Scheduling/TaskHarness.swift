@@ -15,7 +15,7 @@ public final class TaskHarness<T: VigilanteTask>: Sendable {
     public init(
         task: T, settings: TaskSettings, client: KubernetesClient, store: TaskStore, clock: any WallClock,
         events: (any EventRecording)? = nil, metrics: any MetricsFactory = MetricsSystem.factory,
-        logger: Logger = Logger(label: "vigilante.task")
+        logger: Logger = Logger(label: "vigilante.task"), notifications: any NotificationSending = NoNotifications()
     ) async throws {
         var logger = logger
         logger[metadataKey: "task"] = "\(T.name)"
@@ -28,7 +28,7 @@ public final class TaskHarness<T: VigilanteTask>: Sendable {
                 ?? EventRecorder(
                     client: taskClient, component: "cops-vigilante", instance: "harness", clock: clock,
                     logger: logger),
-            metrics: metrics, logger: logger, clock: clock)
+            metrics: metrics, logger: logger, clock: clock, notifications: notifications)
         cacheLoop = Task { await caches.run() }
         do {
             try await caches.waitUntilSynced()

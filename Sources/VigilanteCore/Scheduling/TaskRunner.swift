@@ -22,6 +22,8 @@ final class TaskRunner: Sendable {
     /// A task's status encoded once and served to every request until it is replaced.
     struct EncodedDetails: Sendable {
         var json: Data
+        /// What the status page shows of them.
+        var page: StatusPageSection?
         var generation: UInt64
         /// nil for details from the end of a pass (kept until the next pass); for details computed for a
         /// request, when they stop being served.
@@ -39,6 +41,8 @@ final class TaskRunner: Sendable {
         var nextRunAt: Date?
         var runs = 0
         var failures = 0
+        /// Failed passes since the last one that did not fail, for the taskFailing notification.
+        var consecutiveFailures = 0
         var history: [TaskStatusEntry.Run] = []
         var currentPass: Task<TaskOutcome, any Error>?
         var debouncePending = false
@@ -60,6 +64,7 @@ final class TaskRunner: Sendable {
         self.configuration = configuration
         self.leadership = leadership
         self.metrics = RunMetrics(task: entry.task.name, factory: metrics)
+        if entry.settings.enabled { self.metrics.interval(entry.settings.interval) }
         let declared = Dictionary(
             entry.task.watchedResources.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         caches = entry.task.watchedResources.compactMap { declaration in
@@ -261,24 +266,32 @@ final class TaskRunner: Sendable {
             context.logger.debug("pass \(label)", metadata: ["seconds": "\(elapsed.seconds)"])
         }
         let finishedAt = context.clock.now()
-        state.withLock { state in
+        let consecutiveFailures = state.withLock { state -> Int in
             state.running = false
             state.currentPass = nil
             state.runs += 1
             if failed { state.failures += 1 }
+            if label != "cancelled" { state.consecutiveFailures = failed ? state.consecutiveFailures + 1 : 0 }
             if !state.history.isEmpty {
                 state.history[state.history.count - 1] = TaskStatusEntry.Run(
                     startedAt: startedAt, finishedAt: finishedAt, durationSeconds: elapsed.seconds, outcome: label,
                     error: errorText)
             }
+            return state.consecutiveFailures
+        }
+        if failed {
+            context.notifications.send(
+                NotificationEvent(
+                    kind: .taskFailing, subject: name, detail: errorText, consecutiveFailures: consecutiveFailures))
         }
         metrics.record(outcome: label, duration: elapsed, succeeded: !failed && label != "cancelled", at: finishedAt)
         // Computed and encoded once per pass, not once per `/tasks` request: a status over thousands of
         // nodes is costly.
-        let details = await task.statusJSON(context)
+        let details = await task.statusJSONAndPage(context)
         state.withLock { state in
             state.detailsGeneration += 1
-            state.details = EncodedDetails(json: details, generation: state.detailsGeneration, expiresAt: nil)
+            state.details = EncodedDetails(
+                json: details.json, page: details.page, generation: state.detailsGeneration, expiresAt: nil)
         }
         return outcome
     }
@@ -289,6 +302,7 @@ final class TaskRunner: Sendable {
     func statusEntry() async -> TaskStatusEntry {
         var (entry, details) = await entryAndEncodedDetails()
         entry.details = (try? JSONDecoder().decode(RawJSON.self, from: details.json)) ?? .null
+        entry.page = details.page
         return entry
     }
 
@@ -326,13 +340,14 @@ final class TaskRunner: Sendable {
         if let details = snapshot.details, details.expiresAt.map({ ContinuousClock.now < $0 }) ?? true {
             return (entry, details)
         }
-        let json = await self.entry.task.statusJSON(context)
+        let (json, page) = await self.entry.task.statusJSONAndPage(context)
         let details = state.withLock { state -> EncodedDetails in
             // A pass that ended meanwhile has the newer details.
             if let details = state.details, details.expiresAt == nil { return details }
             state.detailsGeneration += 1
             let details = EncodedDetails(
-                json: json, generation: state.detailsGeneration, expiresAt: .now + Self.onRequestDetailsLifetime)
+                json: json, page: page, generation: state.detailsGeneration,
+                expiresAt: .now + Self.onRequestDetailsLifetime)
             state.details = details
             return details
         }
@@ -343,12 +358,14 @@ final class TaskRunner: Sendable {
     var history: [TaskStatusEntry.Run] { state.withLock { $0.history } }
 }
 
-/// The scheduler's metrics of one task.
+/// The scheduler's metrics of one task: passes by outcome, their duration, when the last one ended (and
+/// the last successful one), and the configured interval of an enabled task (alerts compare the two).
 struct RunMetrics: Sendable {
     let task: String
     let factory: any MetricsFactory
     let duration: Metrics.Timer
     let lastSuccess: Gauge
+    let lastRun: Gauge
 
     init(task: String, factory: any MetricsFactory) {
         self.task = task
@@ -357,6 +374,14 @@ struct RunMetrics: Sendable {
             label: "vigilante_task_run_duration_seconds", dimensions: [("task", task)], factory: factory)
         lastSuccess = Gauge(
             label: "vigilante_task_last_success_timestamp_seconds", dimensions: [("task", task)], factory: factory)
+        lastRun = Gauge(
+            label: "vigilante_task_last_run_timestamp_seconds", dimensions: [("task", task)], factory: factory)
+    }
+
+    /// Publishes the configured interval (`vigilante_task_interval_seconds`).
+    func interval(_ interval: Duration) {
+        Gauge(label: "vigilante_task_interval_seconds", dimensions: [("task", task)], factory: factory)
+            .record(interval.seconds)
     }
 
     func record(outcome: String, duration elapsed: Duration, succeeded: Bool, at date: Date) {
@@ -365,6 +390,7 @@ struct RunMetrics: Sendable {
         )
         .increment()
         duration.recordNanoseconds(Int64(elapsed.seconds * 1e9))
+        lastRun.record(date.timeIntervalSince1970)
         if succeeded { lastSuccess.record(date.timeIntervalSince1970) }
     }
 }

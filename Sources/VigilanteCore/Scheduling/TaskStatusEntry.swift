@@ -58,12 +58,20 @@ public struct TaskStatusEntry: Codable, Sendable, Equatable {
     public var failures: Int
     /// The task's own status snapshot.
     public var details: RawJSON
+    /// What the status page shows of ``details`` (not part of the JSON): nil when the task describes
+    /// nothing more than its schedule.
+    public var page: StatusPageSection? = nil
+
+    private enum CodingKeys: String, CodingKey {
+        case name, enabled, interval, state, lastRun, nextRunAt, runs, failures, details
+    }
 
     /// Creates an entry.
     public init(
         name: String, enabled: Bool, interval: String, state: State, lastRun: Run?, nextRunAt: Date?, runs: Int,
-        failures: Int, details: RawJSON
+        failures: Int, details: RawJSON, page: StatusPageSection? = nil
     ) {
+        self.page = page
         self.name = name
         self.enabled = enabled
         self.interval = interval
@@ -105,9 +113,16 @@ public protocol StatusProvider: Sendable {
     func taskStatusesJSON() async throws -> Data
     /// The entry of the task `name` as compact JSON, nil when there is no such task.
     func taskStatusJSON(named name: String) async throws -> Data?
+    /// Version, identity and leadership of this instance, and its clock's time, for the status page.
+    func operatorSummary() async -> OperatorSummary
 }
 
 extension StatusProvider {
+    /// An unknown version, an unnamed leading instance, the system clock's time.
+    public func operatorSummary() async -> OperatorSummary {
+        OperatorSummary(version: "unknown", identity: "", isLeader: true, leaderIdentity: nil, now: Date())
+    }
+
     /// Encodes ``taskStatuses()``; providers that keep encoded snapshots answer faster.
     public func taskStatusesJSON() async throws -> Data {
         try StatusJSON.encode(await taskStatuses(), pretty: false)

@@ -24,4 +24,19 @@ public protocol VigilanteTask: Sendable {
 
     /// A snapshot of the task's state for `GET /tasks`.
     func status(_ context: TaskContext) async -> Status
+
+    /// What the status page (`GET /` in a browser) shows of a snapshot beyond the task's schedule:
+    /// counts, notes, items with progress. The default, nil, shows the schedule only.
+    func statusPage(_ status: Status) -> StatusPageSection?
+
+    /// The `# HELP` text of each metric the task makes, by name (`/metrics` shows them). Default: none.
+    static var metricHelp: [String: String] { get }
+}
+
+extension VigilanteTask {
+    /// No metrics of its own.
+    public static var metricHelp: [String: String] { [:] }
+
+    /// Shows the schedule only.
+    public func statusPage(_ status: Status) -> StatusPageSection? { nil }
 }

@@ -23,6 +23,7 @@ final class SNATTestEnvironment: Sendable {
     let clock: ManualClock
     let metrics = RecordingMetrics()
     let events: RecordingEvents
+    let notifications = RecordingNotifications()
     private let harnesses = Mutex<[TaskHarness<SNATTask>]>([])
     /// Labels a node needs to be selected (a test's `nodeSelector`), for ``settle(_:)``.
     let selectedNodeLabels = Mutex<[String: String]>([:])
@@ -42,18 +43,23 @@ final class SNATTestEnvironment: Sendable {
                 logger: Logger(label: "test.events")))
     }
 
-    static func start() async throws -> SNATTestEnvironment {
+    static func start(
+        clientConfiguration: KubernetesClientConfiguration = KubernetesClientConfiguration()
+    ) async throws -> SNATTestEnvironment {
         let test = try await TestSimulator.start(prefix: "snat-tests", namespaces: [namespace])
         let transport = NodeFailureTransport(inner: try test.transport())
         let simulator = test.simulator
         let directory = test.directory
-        let client = test.client(over: transport)
+        let client = test.client(over: transport, configuration: clientConfiguration)
         return SNATTestEnvironment(simulator: simulator, client: client, transport: transport, directory: directory)
     }
 
     /// Runs `body` with a fresh environment and stops it afterwards, also when `body` throws.
-    static func with(_ body: (SNATTestEnvironment) async throws -> Void) async throws {
-        let environment = try await start()
+    static func with(
+        clientConfiguration: KubernetesClientConfiguration = KubernetesClientConfiguration(),
+        _ body: (SNATTestEnvironment) async throws -> Void
+    ) async throws {
+        let environment = try await start(clientConfiguration: clientConfiguration)
         do {
             try await body(environment)
         } catch {
@@ -114,7 +120,7 @@ final class SNATTestEnvironment: Sendable {
         let harness = try await TaskHarness(
             task: SNATTask(configuration: options, settings: settings), settings: settings, client: client,
             store: store.namespace(SNATTask.name), clock: clock, events: events, metrics: metrics,
-            logger: Logger(label: "test.snat"))
+            logger: Logger(label: "test.snat"), notifications: notifications)
         harnesses.withLock { $0.append(harness) }
         return harness
     }
@@ -173,7 +179,7 @@ final class SNATTestEnvironment: Sendable {
     }
 
     /// Waits until the task's caches show what the API server has: the Windows nodes (name, UID, Ready,
-    /// annotations) and the live healer pods. Passes then act on a settled view.
+    /// annotations, boot ID) and the live healer pods. Passes then act on a settled view.
     func settle(_ harness: TaskHarness<SNATTask>) async throws {
         let nodeCache = harness.context.caches.cache(harness.task.windowsNodes)
         let podCache = harness.context.caches.cache(harness.task.healerPods)
@@ -190,13 +196,14 @@ final class SNATTestEnvironment: Sendable {
                         ready: node["status"]?["conditions"]?.arrayValue?.contains {
                             $0["type"]?.stringValue == "Ready" && $0["status"]?.stringValue == "True"
                         } ?? false,
-                        annotations: (node["metadata"]?["annotations"] ?? .null).stringMap)
+                        annotations: (node["metadata"]?["annotations"] ?? .null).stringMap,
+                        bootID: node["status"]?["nodeInfo"]?["bootID"]?.stringValue ?? "")
                 })
             let cachedNodes = Set(
                 nodeCache.snapshot().map {
                     Self.describe(
                         name: $0.name, uid: $0.metadata.uid, ready: $0.isReady,
-                        annotations: $0.metadata.annotations ?? [:])
+                        annotations: $0.metadata.annotations ?? [:], bootID: $0.bootID ?? "")
                 })
             let expectedPods = Set(allHealerPods().compactMap { $0["metadata"]?["name"]?.stringValue })
             let cachedPods = Set(podCache.snapshot().map(\.name))
@@ -205,8 +212,10 @@ final class SNATTestEnvironment: Sendable {
         #expect(settled, "the task's caches did not catch up with the API server")
     }
 
-    private static func describe(name: String, uid: String?, ready: Bool, annotations: [String: String]) -> String {
-        "\(name)|\(uid ?? "")|\(ready)|\(annotations.sorted { $0.key < $1.key })"
+    private static func describe(
+        name: String, uid: String?, ready: Bool, annotations: [String: String], bootID: String
+    ) -> String {
+        "\(name)|\(uid ?? "")|\(ready)|\(annotations.sorted { $0.key < $1.key })|\(bootID)"
     }
 
     /// One pass after the caches settled.

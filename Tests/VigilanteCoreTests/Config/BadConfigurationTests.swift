@@ -38,6 +38,18 @@ import VigilanteCore
             name: "zero duration", yaml: "kubernetes:\n  requestTimeout: 0s\n",
             expected: #"FILE, line 2: kubernetes.requestTimeout: must be a positive duration, got "0s""#),
         Case(
+            name: "negative write rate", yaml: "kubernetes:\n  qps: -1\n",
+            expected: "FILE, line 2: kubernetes.qps: must be between 0 and 10000, got -1"),
+        Case(
+            name: "write rate that is not a number", yaml: "kubernetes:\n  qps: fast\n",
+            expected: #"FILE, line 2: kubernetes.qps: expected a number, got "fast""#),
+        Case(
+            name: "zero burst", yaml: "kubernetes:\n  burst: 0\n",
+            expected: "FILE, line 2: kubernetes.burst: must be between 1 and 100000, got 0"),
+        Case(
+            name: "reboot switch that is not a boolean", yaml: "tasks:\n  snat:\n    healAfterReboot: sometimes\n",
+            expected: #"FILE, line 3: tasks.snat.healAfterReboot: expected true or false, got "sometimes""#),
+        Case(
             name: "zero integer interval", yaml: "interval: 0\n",
             expected: "FILE, line 1: interval: must be a positive duration, got 0"),
         Case(

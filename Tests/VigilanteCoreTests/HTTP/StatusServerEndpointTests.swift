@@ -179,7 +179,7 @@ struct StatusServerEndpointTests {
     @Test("Other methods on a known path get a JSON 405 with Allow; unknown paths a JSON 404")
     func methodsAndUnknownPaths() async throws {
         let server = try await RunningStatusServer.start()
-        for path in ["/tasks", "/tasks/snat", "/healthz", "/health", "/readyz", "/metrics"] {
+        for path in ["/", "/tasks", "/tasks/snat", "/healthz", "/health", "/readyz", "/metrics"] {
             for method in [HTTPMethod.POST, .PUT, .DELETE, .PATCH, .OPTIONS] {
                 let response = try await StatusClient.request(server.url(path), method: method)
                 #expect(response.status == 405, "\(method) \(path)")
@@ -187,7 +187,7 @@ struct StatusServerEndpointTests {
                 #expect(try errorReason(response) == "MethodNotAllowed", "\(method) \(path)")
             }
         }
-        for path in ["/", "/task", "/tasks/snat/runs", "/metrics/x", "//tasks", "/healthz.json"] {
+        for path in ["/task", "/tasks/snat/runs", "/metrics/x", "//tasks", "/healthz.json"] {
             let response = try await StatusClient.request(server.url(path))
             #expect(response.status == 404, "\(path)")
             #expect(try errorReason(response) == "NotFound", "\(path)")

@@ -9,7 +9,7 @@ struct StatusServerOpenAPITests {
     @Test("The document describes exactly the served paths")
     func documentedPaths() throws {
         let document = try OpenAPIDocument.load()
-        #expect(document.paths == ["/tasks", "/tasks/{name}", "/healthz", "/health", "/readyz", "/metrics"])
+        #expect(document.paths == ["/", "/tasks", "/tasks/{name}", "/healthz", "/health", "/readyz", "/metrics"])
     }
 
     @Test("Every answer, healthy or failing, matches its documented status, content type and schema")
@@ -18,6 +18,9 @@ struct StatusServerOpenAPITests {
         let provider = FakeStatusProvider()
         let server = try await RunningStatusServer.start(provider: provider)
         let requests: [(template: String, path: String, accept: String?)] = [
+            ("/", "/", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+            ("/", "/", nil),
+            ("/", "/", "application/json"),
             ("/tasks", "/tasks", nil),
             ("/tasks", "/tasks?pretty", nil),
             ("/tasks", "/tasks", "text/plain"),
@@ -53,6 +56,8 @@ struct StatusServerOpenAPITests {
                 }
             }
         }
+        #expect(covered.contains("GET / 200"))
+        #expect(covered.contains("GET / 404"))
         #expect(covered.contains("GET /healthz 503"))
         #expect(covered.contains("GET /readyz 503"))
         #expect(covered.contains("GET /tasks/{name} 404"))

@@ -115,6 +115,9 @@ final class CuttableTransport: KubernetesTransport {
                         #expect(!second.isLeader)
                         #expect(first.isLeader)
                     }
+                    // The standby knows who leads (the status page shows it).
+                    #expect(second.leaderIdentity == "first")
+                    #expect(first.leaderIdentity == "first")
                     // The first "dies": it can no longer reach the server and never releases the lease.
                     let killedAt = ContinuousClock.now
                     cuttable.sever()
@@ -127,6 +130,7 @@ final class CuttableTransport: KubernetesTransport {
                     let lease = try await secondClient.get(Lease.self, name: "cops-vigilante", namespace: "default")
                     #expect(lease.spec?.holderIdentity == "second")
                     #expect(lease.spec?.leaseTransitions == 1)
+                    #expect(second.leaderIdentity == "second")
                     runFirst.cancel()
                     runSecond.cancel()
                     _ = await (runFirst.result, runSecond.result)
@@ -143,10 +147,11 @@ final class CuttableTransport: KubernetesTransport {
                 let elector = LeaderElector(
                     settings: Configuration.LeaderElectionSettings(
                         enabled: true, leaseName: "vigilante", leaseNamespace: "default", identity: "me",
-                        leaseDuration: .seconds(15), renewDeadline: .seconds(10), retryPeriod: .seconds(2)),
+                        // A deadline no loaded machine reaches: the message, not the timing, is under test.
+                        leaseDuration: .seconds(90), renewDeadline: .seconds(60), retryPeriod: .seconds(2)),
                     client: client, clock: SystemClock(), metrics: NOOPMetricsHandler.instance,
                     logger: Logger(label: "t"))
-                await harness.simulator.refuseConnections(for: .seconds(60))
+                await harness.simulator.refuseConnections(for: .seconds(120))
                 let acquired = await elector.tryAcquireOrRenew()
                 #expect(!acquired)
                 let error = elector.lastError ?? ""

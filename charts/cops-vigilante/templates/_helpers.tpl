@@ -90,6 +90,21 @@ binary (`vigilante config check`) and by values.schema.json.
 {{- $_ := set $le "leaseName" (include "cops-vigilante.fullname" .) -}}
 {{- end -}}
 {{- $_ := set $cfg "leaderElection" $le -}}
+{{- if .Values.notifications.destinations -}}
+{{- if (index (default (dict) (index $cfg "notifications")) "destinations") -}}
+{{- fail "set notification destinations in notifications.destinations (URLs from notifications.existingSecret), not in config.notifications.destinations" -}}
+{{- end -}}
+{{- $notifications := merge (deepCopy (default (dict) .Values.notifications.settings)) (default (dict) (index $cfg "notifications")) -}}
+{{- $destinations := list -}}
+{{- range $index, $destination := .Values.notifications.destinations -}}
+{{- $item := dict "name" $destination.name "type" $destination.type "urlEnv" (printf "WEBHOOK_URL_%d" $index) -}}
+{{- with $destination.events }}{{ $_ := set $item "events" . }}{{ end -}}
+{{- with $destination.messagesPerMinute }}{{ $_ := set $item "messagesPerMinute" . }}{{ end -}}
+{{- $destinations = append $destinations $item -}}
+{{- end -}}
+{{- $_ := set $notifications "destinations" $destinations -}}
+{{- $_ := set $cfg "notifications" $notifications -}}
+{{- end -}}
 {{- toYaml $cfg -}}
 {{- end -}}
 
@@ -184,6 +199,9 @@ binary (`vigilante config check`) and by values.schema.json.
 {{- if and (include "cops-vigilante.tlsEnabled" .) (not (include "cops-vigilante.tlsSecretName" .)) -}}
 {{- fail "TLS is on (config.tls) but no certificate is provided: set create_certificates=true (cert-manager) or certificates.existingSecret to a secret with tls.crt and tls.key" -}}
 {{- end -}}
+{{- if and .Values.notifications.destinations (not .Values.notifications.existingSecret) -}}
+{{- fail "notifications.destinations needs notifications.existingSecret: the Secret holding each destination's webhook URL under its secretKey" -}}
+{{- end -}}
 {{- if and .Values.networkPolicy.enabled .Values.networkPolicy.egress.enabled (not .Values.networkPolicy.egress.apiServerCIDRs) -}}
 {{- fail "networkPolicy.egress.enabled needs networkPolicy.egress.apiServerCIDRs (the addresses of `kubectl get endpoints kubernetes`), or the operator cannot reach the API server" -}}
 {{- end -}}
@@ -210,4 +228,18 @@ subjects:
   - kind: ServiceAccount
     name: {{ include "cops-vigilante.serviceAccountName" . }}
     namespace: {{ .Release.Namespace }}
+{{- end -}}
+
+{{/*
+The runbook annotation of an alert: (list $ "anchor"). A URL when prometheusRules.runbookBaseURL is
+set, else the section of docs/operations.md.
+*/}}
+{{- define "cops-vigilante.runbook" -}}
+{{- $root := index . 0 -}}
+{{- $anchor := index . 1 -}}
+{{- with $root.Values.prometheusRules.runbookBaseURL -}}
+runbook_url: {{ printf "%s#%s" (trimSuffix "#" .) $anchor | quote }}
+{{- else -}}
+runbook: {{ printf "docs/operations.md#%s" $anchor | quote }}
+{{- end -}}
 {{- end -}}

@@ -7,6 +7,7 @@ CONFIG is the rendered config.yaml; what must hold depends on it (TLS, port, sto
 objects rendered (PVC, cert-manager chain, ServiceMonitor). Prints every failed assertion; exit 1 if any.
 """
 import os
+import json
 import sys
 
 import yaml
@@ -77,7 +78,7 @@ def main():
     expect(mounts.get("/etc/vigilante/config") == "config", "config mounted at /etc/vigilante/config")
     expect(mounts.get(store_dir) == "store", "store volume mounted at %s" % store_dir)
     expect("emptyDir" in volumes.get(mounts.get("/tmp", ""), {}), "a writable emptyDir at /tmp")
-    configmap = one(docs, "ConfigMap")
+    configmap = one([d for d in docs if "config.yaml" in (d.get("data") or {})], "ConfigMap")
     expect(volumes.get("config", {}).get("configMap", {}).get("name") == configmap.get("metadata", {}).get("name"),
            "config volume is the chart's ConfigMap")
     store = volumes.get("store", {})
@@ -134,6 +135,21 @@ def main():
             expect(bool(endpoints[0].get("tlsConfig")), "ServiceMonitor has a tlsConfig with TLS")
         expect(monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items(),
                "ServiceMonitor selects the Service")
+
+    for rule in (d for d in docs if d.get("kind") == "PrometheusRule"):
+        alerts = [r for g in rule["spec"]["groups"] for r in g["rules"]]
+        expect(len(alerts) == 6, "PrometheusRule has the six alerts")
+        for alert in alerts:
+            annotations = alert.get("annotations", {})
+            expect(bool(annotations.get("summary")) and bool(annotations.get("description"))
+                   and bool(annotations.get("runbook") or annotations.get("runbook_url")),
+                   "alert %s has a summary, a description and a runbook" % alert.get("alert"))
+            expect("severity" in alert.get("labels", {}), "alert %s has a severity" % alert.get("alert"))
+    for dashboard in (d for d in docs if d.get("kind") == "ConfigMap" and "cops-vigilante.json" in (d.get("data") or {})):
+        expect(json.loads(dashboard["data"]["cops-vigilante.json"]).get("uid") == "cops-vigilante",
+               "the dashboard ConfigMap holds the dashboard JSON")
+        expect(bool(dashboard["metadata"].get("labels", {}).get("grafana_dashboard")),
+               "the dashboard ConfigMap carries the Grafana sidecar label")
 
     for problem in problems:
         print("assertion failed:", problem)

@@ -116,6 +116,8 @@ def schema_has(schema, dotted):
     node = schema
     for part in dotted.split("."):
         node = resolve(schema, node)
+        if node.get("type") == "array" and "items" in node:  # a list's item keys (`destinations[].name`)
+            node = resolve(schema, node["items"])
         props = node.get("properties")
         if props is None:
             variants = [resolve(schema, v) for v in node.get("oneOf", []) + node.get("anyOf", [])]

@@ -9,7 +9,8 @@ import NIOCore
 /// Retries: requests that are safe to repeat (GET, LIST, DELETE, merge PATCH) are retried with exponential
 /// backoff and jitter on transport errors and 5xx; every request is retried on 429 (honouring `Retry-After`)
 /// and on connection failures, where the server never saw it. After a 401 the credentials are refreshed once
-/// (rotated token file, expired exec credential) and the request is repeated.
+/// (rotated token file, expired exec credential) and the request is repeated. Every attempt of a mutating
+/// request first takes a token from the configuration's ``WriteRateLimiter`` (`kubernetes.qps`/`burst`).
 public final class KubernetesClient: Sendable {
     /// The tunables.
     public let configuration: KubernetesClientConfiguration
@@ -121,6 +122,9 @@ public final class KubernetesClient: Sendable {
         while true {
             try Task.checkCancellation()
             attempt += 1
+            if request.verb.isMutating, let limiter = configuration.writeLimiter {
+                try await limiter.acquire()
+            }
             let credentials = try await self.credentials.credentials()
             var headers: [(String, String)] = [
                 ("Accept", "application/json"),

@@ -18,6 +18,15 @@ public struct KubernetesClientConfiguration: Sendable {
     public var maxResponseBytes: Int
     /// The largest single watch event accepted, in bytes.
     public var maxWatchEventBytes: Int
+    /// Paces mutating requests (every attempt, retries included); nil sends them unpaced.
+    public var writeLimiter: WriteRateLimiter?
+
+    /// The default sustained write rate (`kubernetes.qps`): 1,000 new Windows nodes need about 2,000
+    /// writes in their first interval (a healer pod and an Event each) and 2,000 per interval while they
+    /// heal (a pod created, one deleted), so 100 per second heals them within a 30 s interval.
+    public static let defaultQPS = 100.0
+    /// The default burst (`kubernetes.burst`): two seconds' worth at the default rate.
+    public static let defaultBurst = 200
 
     /// Creates a configuration with production defaults.
     public init(
@@ -29,7 +38,8 @@ public struct KubernetesClientConfiguration: Sendable {
         readOnly: Bool = false,
         userAgent: String = "cops-vigilante/1.0",
         maxResponseBytes: Int = 256 * 1024 * 1024,
-        maxWatchEventBytes: Int = 16 * 1024 * 1024
+        maxWatchEventBytes: Int = 16 * 1024 * 1024,
+        writeLimiter: WriteRateLimiter? = WriteRateLimiter(qps: defaultQPS, burst: defaultBurst)
     ) {
         self.requestTimeout = requestTimeout
         self.connectTimeout = connectTimeout
@@ -40,5 +50,6 @@ public struct KubernetesClientConfiguration: Sendable {
         self.userAgent = userAgent
         self.maxResponseBytes = maxResponseBytes
         self.maxWatchEventBytes = maxWatchEventBytes
+        self.writeLimiter = writeLimiter
     }
 }

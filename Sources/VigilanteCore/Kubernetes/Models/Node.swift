@@ -36,6 +36,12 @@ public struct Node: KubernetesResource, Hashable {
     public var isReady: Bool {
         condition("Ready")?.status == "True"
     }
+
+    /// The boot ID the kubelet reports (`status.nodeInfo.bootID`); it changes at every reboot. Nil when
+    /// unknown (a node object created through the API has an empty one).
+    public var bootID: String? {
+        status?.nodeInfo?.bootID.flatMap { $0.isEmpty ? nil : $0 }
+    }
 }
 
 /// The used part of a node's `spec`.
@@ -56,10 +62,24 @@ public struct NodeSpec: Codable, Sendable, Hashable {
 public struct NodeStatus: Codable, Sendable, Hashable {
     /// Conditions such as `Ready`.
     public var conditions: [NodeCondition]?
+    /// The used part of `nodeInfo`.
+    public var nodeInfo: NodeSystemInfo?
 
     /// Creates a status.
-    public init(conditions: [NodeCondition]? = nil) {
+    public init(conditions: [NodeCondition]? = nil, nodeInfo: NodeSystemInfo? = nil) {
         self.conditions = conditions
+        self.nodeInfo = nodeInfo
+    }
+}
+
+/// The used part of a node's `status.nodeInfo` (the rest is not kept in memory).
+public struct NodeSystemInfo: Codable, Sendable, Hashable {
+    /// Changes at every boot of the node.
+    public var bootID: String?
+
+    /// Creates the info.
+    public init(bootID: String? = nil) {
+        self.bootID = bootID
     }
 }
 

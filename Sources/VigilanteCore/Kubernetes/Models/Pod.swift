@@ -46,6 +46,14 @@ public struct PodSpec: Codable, Sendable, Hashable {
     public var automountServiceAccountToken: Bool?
     /// `Always`, `OnFailure` or `Never`.
     public var restartPolicy: String?
+    /// The operating system the pod needs (`windows`, `linux`).
+    public var os: PodOS?
+    /// Pod-level security attributes.
+    public var securityContext: PodSecurityContext?
+    /// Secrets used to pull the images.
+    public var imagePullSecrets: [LocalObjectReference]?
+    /// The RuntimeClass to run the pod with.
+    public var runtimeClassName: String?
 
     /// Creates a pod spec.
     public init(
@@ -56,7 +64,11 @@ public struct PodSpec: Codable, Sendable, Hashable {
         priorityClassName: String? = nil,
         terminationGracePeriodSeconds: Int64? = nil,
         automountServiceAccountToken: Bool? = nil,
-        restartPolicy: String? = nil
+        restartPolicy: String? = nil,
+        os: PodOS? = nil,
+        securityContext: PodSecurityContext? = nil,
+        imagePullSecrets: [LocalObjectReference]? = nil,
+        runtimeClassName: String? = nil
     ) {
         self.nodeName = nodeName
         self.nodeSelector = nodeSelector
@@ -66,11 +78,16 @@ public struct PodSpec: Codable, Sendable, Hashable {
         self.terminationGracePeriodSeconds = terminationGracePeriodSeconds
         self.automountServiceAccountToken = automountServiceAccountToken
         self.restartPolicy = restartPolicy
+        self.os = os
+        self.securityContext = securityContext
+        self.imagePullSecrets = imagePullSecrets
+        self.runtimeClassName = runtimeClassName
     }
 
     private enum CodingKeys: String, CodingKey {
         case nodeName, nodeSelector, tolerations, containers, priorityClassName
         case terminationGracePeriodSeconds, automountServiceAccountToken, restartPolicy
+        case os, securityContext, imagePullSecrets, runtimeClassName
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,6 +103,57 @@ public struct PodSpec: Codable, Sendable, Hashable {
         )
         automountServiceAccountToken = try container.decodeIfPresent(Bool.self, forKey: .automountServiceAccountToken)
         restartPolicy = try container.decodeIfPresent(String.self, forKey: .restartPolicy)
+        os = try container.decodeIfPresent(PodOS.self, forKey: .os)
+        securityContext = try container.decodeIfPresent(PodSecurityContext.self, forKey: .securityContext)
+        imagePullSecrets = try container.decodeIfPresent([LocalObjectReference].self, forKey: .imagePullSecrets)
+        runtimeClassName = try container.decodeIfPresent(String.self, forKey: .runtimeClassName)
+    }
+}
+
+/// The operating system a pod needs (`spec.os`).
+public struct PodOS: Codable, Sendable, Hashable {
+    /// `windows` or `linux`.
+    public var name: String
+
+    /// Creates the value.
+    public init(name: String) {
+        self.name = name
+    }
+}
+
+/// The used part of a pod's `spec.securityContext`.
+public struct PodSecurityContext: Codable, Sendable, Hashable {
+    /// Whether the containers must run as a non-root user.
+    public var runAsNonRoot: Bool?
+    /// Windows-specific settings.
+    public var windowsOptions: WindowsSecurityContextOptions?
+
+    /// Creates a security context.
+    public init(runAsNonRoot: Bool? = nil, windowsOptions: WindowsSecurityContextOptions? = nil) {
+        self.runAsNonRoot = runAsNonRoot
+        self.windowsOptions = windowsOptions
+    }
+}
+
+/// Windows-specific security settings (`windowsOptions`).
+public struct WindowsSecurityContextOptions: Codable, Sendable, Hashable {
+    /// The user the container's entrypoint runs as (`ContainerUser`, `ContainerAdministrator`).
+    public var runAsUserName: String?
+
+    /// Creates the options.
+    public init(runAsUserName: String? = nil) {
+        self.runAsUserName = runAsUserName
+    }
+}
+
+/// A reference to an object in the same namespace by name (`imagePullSecrets` entries).
+public struct LocalObjectReference: Codable, Sendable, Hashable {
+    /// The object's name.
+    public var name: String
+
+    /// Creates the reference.
+    public init(name: String) {
+        self.name = name
     }
 }
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the release binary the image ships: `swift build -c release --static-swift-stdlib` in its own
+# scratch path, stripped, with the git commit and the commit's date stamped into its `vigilante_build`
+# section (objcopy, after linking: no source or flag changes between commits, so a rebuild of another
+# commit only recompiles what changed). A tree with uncommitted changes is stamped `<commit>-dirty`.
+#
+#   scripts/build-release.sh [OUTPUT]      (default .build-release/dist/vigilante)
+#
+# Without git (e.g. in a Docker build context), set VIGILANTE_COMMIT and SOURCE_DATE_EPOCH.
+# Prints the output path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+die() { echo "build-release.sh: $*" >&2; exit 1; }
+scratch=${VIGILANTE_RELEASE_SCRATCH:-.build-release}
+output=${1:-$scratch/dist/vigilante}
+for tool in swift strip objcopy; do command -v "$tool" >/dev/null || die "$tool is missing"; done
+
+if [ -n "${VIGILANTE_COMMIT:-}" ]; then
+    commit=$VIGILANTE_COMMIT
+elif git rev-parse --git-dir >/dev/null 2>&1; then
+    commit=$(git rev-parse HEAD)
+    [ -z "$(git status --porcelain --untracked-files=no)" ] || commit="$commit-dirty"
+else
+    die "not a git checkout: set VIGILANTE_COMMIT and SOURCE_DATE_EPOCH"
+fi
+epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || true)}
+[[ "$epoch" =~ ^[0-9]+$ ]] || die "no commit date: set SOURCE_DATE_EPOCH (seconds since 1970)"
+date=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
+
+swift build -c release --static-swift-stdlib --product vigilante --scratch-path "$scratch" >&2 \
+    || die "swift build failed"
+built="$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/vigilante"
+mkdir -p "$(dirname "$output")"
+stamp=$(mktemp)
+trap 'rm -f "$stamp" "$output.tmp"' EXIT
+printf 'commit=%s\ndate=%s\n' "$commit" "$date" >"$stamp"
+truncate -s 256 "$stamp" # VIGILANTE_BUILD_STAMP_SIZE
+strip -o "$output.tmp" "$built"
+objcopy --update-section "vigilante_build=$stamp" "$output.tmp" || die "the binary has no vigilante_build section"
+chmod 0755 "$output.tmp"
+mv "$output.tmp" "$output"
+"$output" --version | grep -qF "commit $commit, built $date" \
+    || die "$output --version does not report the stamp ($("$output" --version))"
+echo "$output"

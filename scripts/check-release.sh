@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The release path, as CI proves it (called by scripts/test.sh; needs root):
+#   1. the release binary, built once (scripts/build-release.sh, .build-release) and reused below;
+#   2. one version everywhere (scripts/check-version.sh with the binary), and the check fails on a
+#      chart whose appVersion disagrees;
+#   3. the image (scripts/check-image.sh: reproducible build, run from its own root filesystem against
+#      `vigilante simulate`, pushed to a loopback registry);
+#   4. the chart repository, signing and OCI chart (scripts/check-chart-release.sh);
+#   5. the GitHub workflows (scripts/check-workflows.sh).
+# Prints how long each step took.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/.ci-tools/bin:$PATH"
+timed() {
+    local label=$1 start=$SECONDS
+    shift
+    echo "-- $label"
+    "$@"
+    echo "-- $label: $((SECONDS - start)) s"
+}
+
+timed "release binary (scripts/build-release.sh)" bash scripts/build-release.sh
+binary=.build-release/dist/vigilante
+echo "$("$binary" --version); stripped $(du -k "$binary" | cut -f1) KiB, gzip -9 $(gzip -9c "$binary" | wc -c | awk '{printf "%d", $1 / 1024}') KiB"
+
+check_versions() {
+    local version copy
+    version=$(bash scripts/check-version.sh --binary "$binary")
+    echo "ok   one version everywhere: $version"
+    copy=$(mktemp -d)
+    cp -r scripts charts Sources CHANGELOG.md Dockerfile "$copy/"
+    sed -i 's/^appVersion: .*/appVersion: "0.0.0-disagree"/' "$copy/charts/cops-vigilante/Chart.yaml"
+    if bash "$copy/scripts/check-version.sh" 2>/dev/null; then
+        echo "FAIL scripts/check-version.sh accepted a chart whose appVersion disagrees"
+        rm -rf "$copy"
+        return 1
+    fi
+    echo "ok   scripts/check-version.sh fails when the chart's appVersion disagrees"
+    rm -rf "$copy"
+}
+timed "versions" check_versions
+timed "image (scripts/check-image.sh)" bash scripts/check-image.sh "$binary"
+timed "chart repository and OCI chart (scripts/check-chart-release.sh)" bash scripts/check-chart-release.sh
+timed "workflows (scripts/check-workflows.sh)" bash scripts/check-workflows.sh
