@@ -147,10 +147,11 @@ final class CuttableTransport: KubernetesTransport {
                 let elector = LeaderElector(
                     settings: Configuration.LeaderElectionSettings(
                         enabled: true, leaseName: "vigilante", leaseNamespace: "default", identity: "me",
-                        leaseDuration: .seconds(15), renewDeadline: .seconds(10), retryPeriod: .seconds(2)),
+                        // A deadline no loaded machine reaches: the message, not the timing, is under test.
+                        leaseDuration: .seconds(90), renewDeadline: .seconds(60), retryPeriod: .seconds(2)),
                     client: client, clock: SystemClock(), metrics: NOOPMetricsHandler.instance,
                     logger: Logger(label: "t"))
-                await harness.simulator.refuseConnections(for: .seconds(60))
+                await harness.simulator.refuseConnections(for: .seconds(120))
                 let acquired = await elector.tryAcquireOrRenew()
                 #expect(!acquired)
                 let error = elector.lastError ?? ""
