@@ -128,14 +128,11 @@ final class HTTPListener: Sendable {
 
     /// Binds and serves; returns the bound port.
     func start(port: Int) async throws -> Int {
-        // A handler instance per connection.
-        let http1 = HTTPServerBuilder.http1(
-            configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [CloseWhenClientLeaves()]))
         let serverBuilder: HTTPServerBuilder
         if let tlsConfiguration {
-            serverBuilder = try .tls(http1, tlsConfiguration: tlsConfiguration)
+            serverBuilder = try .tls(.http1(), tlsConfiguration: tlsConfiguration)
         } else {
-            serverBuilder = http1
+            serverBuilder = .http1()
         }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let application = Application(
@@ -176,22 +173,6 @@ final class HTTPListener: Sendable {
             await group.next()
             group.cancelAll()
         }
-    }
-}
-
-/// Closes a connection as soon as its client closes its side (a TLS close_notify, or a FIN), as a real
-/// API server (Go's net/http) does. Without it, a watch whose client left keeps streaming into the
-/// half-closed connection, and the client, waiting for the server's close_notify, stops only when its
-/// TLS shutdown times out (5 s): a `vigilante demo` or `run` took 5 s to exit after Ctrl-C or SIGTERM.
-final class CloseWhenClientLeaves: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = NIOAny
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case ChannelEvent.inputClosed = event {
-            context.close(promise: nil)
-            return
-        }
-        context.fireUserInboundEventTriggered(event)
     }
 }
 

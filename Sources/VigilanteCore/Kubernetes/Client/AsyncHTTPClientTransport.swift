@@ -32,6 +32,11 @@ public final class AsyncHTTPClientTransport: KubernetesTransport {
         self.logger = logger
         if connection.server.lowercased().hasPrefix("https://") {
             var tls = TLSConfiguration.makeClientConfiguration()
+            // Closing a connection sends close_notify and waits for the server's; a server that keeps
+            // streaming a watch instead (the simulator, a proxy) held every shutdown for NIOSSL's default
+            // of 5 s: `vigilante demo` took 5 s to stop after Ctrl-C. A quarter second is plenty for a
+            // server that answers.
+            tls.shutdownTimeout = .milliseconds(250)
             if connection.insecureSkipTLSVerify {
                 tls.certificateVerification = .none
             } else if let caPEM = connection.certificateAuthorityPEM {
