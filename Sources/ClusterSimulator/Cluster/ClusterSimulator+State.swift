@@ -248,6 +248,17 @@ extension ClusterSimulator {
         return store.transaction { $0.get(definition.storageKey, key: key) }?.external(for: definition)
     }
 
+    /// Every object of a resource as the API serves it (`namespace` nil: all namespaces).
+    public func objects(apiVersion: String, resource: String, namespace: String? = nil) -> [JSONValue] {
+        let parts = apiVersion.split(separator: "/").map(String.init)
+        guard
+            let definition = store.registry.lookup(
+                group: parts.count == 2 ? parts[0] : "", version: parts.last ?? "v1", resource: resource)
+        else { return [] }
+        return store.transaction { $0.list(definition.storageKey, namespace: namespace) }
+            .map { $0.external(for: definition) }
+    }
+
     /// Creates an object as a client would (admission defaults applied, no authorization);
     /// returns it as served, or nil when it exists already.
     @discardableResult
