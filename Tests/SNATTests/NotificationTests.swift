@@ -31,6 +31,23 @@ import VigilanteCore
         }
     }
 
+    @Test func aCompletionCutShortAfterTheAnnotationIsFinishedAsOurs() async throws {
+        try await SNATTestEnvironment.with { env in
+            env.simulator.addNode(name: "akswin000000", os: "windows")
+            let harness = try await env.harness(try env.settings(healingDuration: "2m"), store: try env.openStore())
+            _ = try await env.pass(harness)
+            #expect(try env.record(harness, "akswin000000")?.isHealing == true)
+            // The window ends; the pass that annotated the node was cancelled before it recorded anything.
+            env.clock.advance(by: .seconds(121))
+            env.simulator.setNodeAnnotation("akswin000000", key: SNATHealingRules.healedAnnotation, value: "true")
+            _ = try await env.pass(harness)
+            #expect(try env.record(harness, "akswin000000")?.isHealing == false)
+            #expect(env.events.reasons(for: "akswin000000") == ["SNATHealingStarted", "SNATHealed"])
+            #expect(env.notifications.of(.nodeHealed).map(\.subject) == ["akswin000000"])
+            #expect(env.runningHealerPods(on: "akswin000000").isEmpty)
+        }
+    }
+
     @Test func aFailingNodeIsReportedWithItsCountAndTheServersMessage() async throws {
         try await SNATTestEnvironment.with { env in
             env.simulator.addNode(name: "akswin000000", os: "windows")

@@ -194,9 +194,15 @@ struct NodeHealingPass {
     /// Rule 5: the window has passed: healer pods deleted, node annotated (merge patch), completion
     /// recorded, Event emitted.
     private mutating func completeWindow() async throws {
-        guard var record = outcome.record else { return }
+        guard let record = outcome.record else { return }
         try await removePods(except: nil)
         try await annotate(healed: true)
+        try await recordCompletion(record)
+    }
+
+    /// Rule 5 once the node carries the annotation: the completion recorded, the Event and the notification.
+    private mutating func recordCompletion(_ completed: NodeHealingRecord) async throws {
+        var record = completed
         record.completedAt = now
         record.bootID = record.bootID ?? node.bootID
         record.currentPod = nil
@@ -266,6 +272,14 @@ struct NodeHealingPass {
             guard let live = try await liveNode(), SNATHealingRules.isHealed(live) else { return }
         }
         let leftovers = (record.currentPod.map { [$0] } ?? []) + record.retiredPods
+        if HealingWindow(start: record.windowStartedAt, duration: rules.healingDuration).end <= now {
+            // The window had ended: this is our own completion, cut short after the annotation was written
+            // (a pass cancelled when leadership was lost, or a kill). Finish it as ours: Event and
+            // notification included.
+            try await removePods(except: nil, alsoNamed: leftovers)
+            try await recordCompletion(record)
+            return
+        }
         record.completedAt = now
         record.bootID = record.bootID ?? node.bootID
         record.currentPod = nil
