@@ -14,9 +14,9 @@ struct DemoCommand: AsyncParsableCommand {
         discussion: """
             Starts a simulated Kubernetes API server (HTTPS, on 127.0.0.1) with Linux and Windows nodes — one \
             tainted, one joining later, one turning NotReady for a while — runs the operator against it with an \
-            accelerated healing window, serves the status page at / (for a browser) and /tasks, /healthz, /readyz \
-            and /metrics, and shows each node's phase as it changes. It writes a kubeconfig for the simulated \
-            cluster so you can watch with kubectl. Ctrl-C stops it.
+            accelerated healing window, serves the status page at / (for a browser) and /tasks, /healthz, \
+            /readyz and /metrics, and shows each node's phase as it changes. It writes a kubeconfig for the \
+            simulated cluster so you can watch with kubectl. Ctrl-C stops it.
             """
     )
 

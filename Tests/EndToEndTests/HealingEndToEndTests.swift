@@ -128,6 +128,7 @@ import VigilanteCore
                 kills += 1
                 process = try cluster.startOperator(config: config)
             }
+            let lastRestart = ContinuousClock.now
             try await waitFor("every node healed", timeout: .seconds(120)) {
                 healedAt.withLock { $0.count } == nodes.count
             }
@@ -136,8 +137,12 @@ import VigilanteCore
             for node in nodes {
                 let elapsed = (heals[node]! - starts[node]!).seconds
                 #expect(elapsed >= window - 1.5, "\(node) annotated after \(elapsed) s, before its \(window) s window")
-                // Had the window restarted with each of the 10 restarts, healing would have taken far longer.
-                #expect(elapsed < window + 12, "\(node) healed only after \(elapsed) s: the window did not continue")
+                // Had the window restarted with a restart, the node would be healed a whole window after the
+                // last one at the earliest (the kill loop's own length depends on the machine's load).
+                let afterLastRestart = (heals[node]! - lastRestart).seconds
+                #expect(
+                    afterLastRestart < window,
+                    "\(node) healed \(afterLastRestart) s after the last restart: the window did not continue")
             }
             try await waitFor("no healer pod outlives its window") {
                 nodes.allSatisfy { Self.healerPods(simulator, on: $0).isEmpty }

@@ -24,10 +24,15 @@ import Testing
                 let process = try cluster.startOperator(
                     config: config, environment: ["SLACK_WEBHOOK_URL": receiver.url(Self.secret)])
                 defer { process.stop() }
-                try await waitFor("the node healed notification", timeout: .seconds(90)) {
-                    receiver.requests.contains {
-                        ($0.json?["text"] as? String)?.hasPrefix("Node akswin000000 healed") == true
+                do {
+                    try await waitFor("the node healed notification", timeout: .seconds(90)) {
+                        receiver.requests.contains {
+                            ($0.json?["text"] as? String)?.hasPrefix("Node akswin000000 healed") == true
+                        }
                     }
+                } catch {
+                    Issue.record("received: \(receiver.requests.map(\.path)); operator log:\n\(process.log)")
+                    throw error
                 }
                 let request = try #require(receiver.requests.first)
                 #expect(request.path == Self.secret)

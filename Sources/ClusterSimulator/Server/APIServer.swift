@@ -8,11 +8,11 @@ final class APIServer: Sendable {
     let registry: ResourceRegistry
     let access: Locked<AccessControlState>
     let bookmarkInterval: Duration
-    /// When the server started (the OpenAPI documents' `Last-Modified`).
-    let startedAt = Date()
     /// The validating admission stage of Pod Security (pods and namespaces).
     let podSecurity = PodSecurityAdmission()
     private let started = ContinuousClock.now
+    /// When the server started (the OpenAPI documents' `Last-Modified`).
+    let startedAt = Date()
     private let flowSchemaUID = Identifiers.uid()
     private let priorityLevelUID = Identifiers.uid()
 

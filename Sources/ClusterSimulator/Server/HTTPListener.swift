@@ -128,12 +128,14 @@ final class HTTPListener: Sendable {
 
     /// Binds and serves; returns the bound port.
     func start(port: Int) async throws -> Int {
+        // A handler instance per connection.
+        let http1 = HTTPServerBuilder.http1(
+            configuration: HTTP1Channel.Configuration(additionalChannelHandlers: [CloseWhenClientLeaves()]))
         let serverBuilder: HTTPServerBuilder
         if let tlsConfiguration {
-            serverBuilder = try .tls(
-                .http1(additionalChannelHandlers: [CloseWhenClientLeaves()]), tlsConfiguration: tlsConfiguration)
+            serverBuilder = try .tls(http1, tlsConfiguration: tlsConfiguration)
         } else {
-            serverBuilder = .http1(additionalChannelHandlers: [CloseWhenClientLeaves()])
+            serverBuilder = http1
         }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let application = Application(

@@ -97,10 +97,14 @@ struct NodeHealingPass {
             case .backOff:
                 break
             }
-        } catch let failure as StepFailure {
-            try await recordFailure(failure)
         } catch let failure as HealingLedger.StoreFailure {
             throw failure
+        } catch let error where Task.isCancelled {
+            // The pass was cancelled (leadership lost, shutdown): the step did not fail on its own, so the
+            // node neither backs off nor reports the cancellation as its error; the next pass carries on.
+            logger.debug("pass cancelled mid-step", metadata: ["error": "\(error)"])
+        } catch let failure as StepFailure {
+            try await recordFailure(failure)
         } catch {
             try await recordFailure(StepFailure(step: "unknown", error: error))
         }
