@@ -12,19 +12,8 @@ extension ConfigReader {
         session.described.append(
             ConfigKeyDescription(
                 path: fullPath, type: "list of strings", defaultValue: shownDefault, summary: summary, aliases: []))
-        let fileNode = rawNode(key)
-        let (found, source): (ConfigNode?, String)
-        if let override = session.overrides[fullPath] {
-            (found, source) = (try override.node(keyPath: fullPath), override.source)
-        } else {
-            (found, source) = (fileNode, session.fileSource)
-        }
-        // Values from the environment or flags have no line worth naming.
-        let fromFile = source == session.fileSource
-        guard let found, !found.isNull else {
-            session.effective.append(.init(path: fullPath, value: shownDefault, source: "default"))
-            return defaultValue
-        }
+        guard let (found, source, fromFile) = try resolveCollection(fullPath, key: key, shownDefault: shownDefault)
+        else { return defaultValue }
         guard case .sequence(let items, _) = found else {
             throw ConfigurationError(
                 source: source, line: fromFile ? found.line : nil, keyPath: fullPath,
@@ -47,5 +36,26 @@ extension ConfigReader {
         session.effective.append(
             .init(path: fullPath, value: "[" + result.joined(separator: ", ") + "]", source: source))
         return result
+    }
+
+    /// The value of a collection key, from an override (environment, flag) or the file, with where it
+    /// came from and whether its lines are worth naming; nil (the default recorded as effective) when it
+    /// is absent or null.
+    mutating func resolveCollection(
+        _ fullPath: String, key: String, shownDefault: String
+    ) throws(ConfigurationError) -> (node: ConfigNode, source: String, fromFile: Bool)? {
+        let fileNode = rawNode(key)  // marks the key as read, also when an override wins
+        let (found, source): (ConfigNode?, String)
+        if let override = session.overrides[fullPath] {
+            (found, source) = (try override.node(keyPath: fullPath), override.source)
+        } else {
+            (found, source) = (fileNode, session.fileSource)
+        }
+        guard let found, !found.isNull else {
+            session.effective.append(.init(path: fullPath, value: shownDefault, source: "default"))
+            return nil
+        }
+        // Values from the environment or flags have no line worth naming.
+        return (found, source, source == session.fileSource)
     }
 }

@@ -13,19 +13,8 @@ extension ConfigReader {
         session.described.append(
             ConfigKeyDescription(
                 path: fullPath, type: "map of strings", defaultValue: shownDefault, summary: summary, aliases: []))
-        let fileNode = rawNode(key)
-        let (found, source): (ConfigNode?, String)
-        if let override = session.overrides[fullPath] {
-            (found, source) = (try override.node(keyPath: fullPath), override.source)
-        } else {
-            (found, source) = (fileNode, session.fileSource)
-        }
-        // Values from the environment or flags have no line worth naming.
-        let fromFile = source == session.fileSource
-        guard let found, !found.isNull else {
-            session.effective.append(.init(path: fullPath, value: shownDefault, source: "default"))
-            return defaultValue
-        }
+        guard let (found, source, fromFile) = try resolveCollection(fullPath, key: key, shownDefault: shownDefault)
+        else { return defaultValue }
         guard case .mapping(let entries, _) = found else {
             throw ConfigurationError(
                 source: source, line: fromFile ? found.line : nil, keyPath: fullPath,
