@@ -27,8 +27,17 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "HTTPServerSupport",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "VigilanteCore",
             dependencies: [
+                "HTTPServerSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -56,6 +65,7 @@ let package = Package(
         .target(
             name: "ClusterSimulator",
             dependencies: [
+                "HTTPServerSupport",
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -94,13 +104,17 @@ let package = Package(
         ),
         .testTarget(
             name: "VigilanteCoreTests",
-            dependencies: ["VigilanteCore", "SNAT", "ClusterSimulator", "TaskTestSupport"]
+            dependencies: [
+                "VigilanteCore", "SNAT", "ClusterSimulator", "TaskTestSupport", "HTTPServerSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "ClusterSimulatorTests",
             dependencies: [
                 "ClusterSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         .target(
@@ -108,6 +122,7 @@ let package = Package(
             dependencies: [
                 "VigilanteCore",
                 "ClusterSimulator",
+                "HTTPServerSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,5 +1,8 @@
 import ClusterSimulator
 import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
 import Testing
 
 @Suite("Fault injection")
@@ -20,6 +23,36 @@ struct FaultInjectionTests {
             #expect(back)
             #expect(cluster.simulator.port == port)
             try await fresh.shutdown()
+        }
+    }
+
+    /// Connections keep arriving while the listener stops and starts again: one accepted in the
+    /// instant the server stops must be closed, not trap the process (swift-nio issue 2813).
+    @Test func theListenerStopsWhileClientsKeepConnecting() async throws {
+        try await TestCluster.with { cluster async throws in
+            let port = cluster.simulator.port
+            let accepted = Atomic<Int>(0)
+            let stop = Atomic<Bool>(false)
+            let connector = Task {
+                let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connectTimeout(.seconds(2))
+                while !stop.load(ordering: .relaxed) {
+                    guard let channel = try? await bootstrap.connect(host: "127.0.0.1", port: port).get() else {
+                        continue
+                    }
+                    accepted.add(1, ordering: .relaxed)
+                    try? await channel.close()
+                }
+            }
+            for _ in 0..<25 {
+                // Stop only while connections are being accepted.
+                let before = accepted.load(ordering: .relaxed)
+                #expect(await eventually { accepted.load(ordering: .relaxed) >= before + 3 })
+                await cluster.simulator.refuseConnections(for: .milliseconds(1))
+            }
+            stop.store(true, ordering: .relaxed)
+            await connector.value
+            #expect(await eventually { (try? await cluster.get("/version").status) == 200 })
         }
     }
 

@@ -1,6 +1,8 @@
 import Foundation
+import HTTPServerSupport
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import Synchronization
@@ -89,7 +91,9 @@ public final class WebhookReceiver: Sendable {
         // Its shutdown (cancellation) is the test's doing, not an error worth printing.
         logger.logLevel = .critical
         let application = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router,
+            server: HTTPServerBuilder { responder in UnservedConnectionGuard(HTTP1Channel(responder: responder)) },
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServerSupport
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -128,11 +129,11 @@ final class HTTPListener: Sendable {
 
     /// Binds and serves; returns the bound port.
     func start(port: Int) async throws -> Int {
-        let serverBuilder: HTTPServerBuilder
-        if let tlsConfiguration {
-            serverBuilder = try .tls(.http1(), tlsConfiguration: tlsConfiguration)
-        } else {
-            serverBuilder = .http1()
+        let tlsConfiguration = tlsConfiguration
+        let serverBuilder = HTTPServerBuilder { responder in
+            let http1 = HTTP1Channel(responder: responder)
+            guard let tlsConfiguration else { return UnservedConnectionGuard(http1) }
+            return UnservedConnectionGuard(try TLSChannel(http1, tlsConfiguration: tlsConfiguration))
         }
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         let application = Application(

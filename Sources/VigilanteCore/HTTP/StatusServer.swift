@@ -1,3 +1,4 @@
+import HTTPServerSupport
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -142,8 +143,8 @@ public final class StatusServer: Service, Sendable {
         )
         return HTTPServerBuilder { responder in
             let http1 = HTTP1Channel(responder: responder, configuration: configuration)
-            guard let reloader else { return http1 }
-            return ReloadingTLSChannel(base: http1, reloader: reloader)
+            guard let reloader else { return UnservedConnectionGuard(http1) }
+            return UnservedConnectionGuard(ReloadingTLSChannel(base: http1, reloader: reloader))
         }
     }
 
