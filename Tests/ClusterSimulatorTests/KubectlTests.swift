@@ -58,11 +58,11 @@ struct KubectlTests {
     }
 
     /// kubectl validates manifests with the server's OpenAPI documents (default `--validate`) and explains
-    /// fields from them: `apply -f`, `create -f` and `explain` work against the simulator. The kubectl of
-    /// `scripts/install-tools.sh` (1.37) reads the v3 documents; kubectl 1.32 asks for the v2 document in
-    /// protobuf only, which the simulator does not serve (docs/simulator.md).
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: RepositoryPaths.ciKubectl)))
-    func applyCreateAndExplainWithTheServersOpenAPI() async throws {
+    /// fields from them: `apply -f`, `create -f` and `explain` work against the simulator, with both
+    /// kubectls: 1.32 parses the v2 document in its protobuf form before it sends anything (and
+    /// `--output=plaintext-openapiv2` explains from it), 1.37 reads the v3 documents.
+    @Test(arguments: RepositoryPaths.installedKubectls)
+    func applyCreateAndExplainWithTheServersOpenAPI(kubectlPath: String) async throws {
         try await TestCluster.with { cluster async throws in
             let simulator = cluster.simulator
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -74,7 +74,7 @@ struct KubectlTests {
             try simulator.writeKubeconfig(to: kubeconfig)
             func kubectl(_ arguments: String...) async throws -> Subprocess.Result {
                 try await Subprocess.run(
-                    RepositoryPaths.ciKubectl,
+                    kubectlPath,
                     ["--kubeconfig", kubeconfig, "--cache-dir", directory + "/cache", "--request-timeout", "30s"]
                         + arguments)
             }
@@ -115,7 +115,7 @@ struct KubectlTests {
             #expect(create.output.contains("pod/hello created"), "\(create.output)")
             #expect(simulator.pods(namespace: "default").count == 1)
 
-            // Validation is real: a field the schema does not have is refused before anything is sent.
+            // Validation is real: kubectl asks for strict field validation and the server names the field.
             try """
             {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "typo", "namespace": "default"},
              "spec": {"containerz": [{"name": "x", "image": "x"}]}}
@@ -129,6 +129,13 @@ struct KubectlTests {
             #expect(explain.output.contains("KIND:       Node"), "\(explain.output)")
             #expect(explain.output.contains("FIELD: status <NodeStatus>"), "\(explain.output)")
             #expect(explain.output.contains("conditions"), "\(explain.output)")
+
+            // Explained from the v2 document: its schemas, references and lists as kube-openapi parses them.
+            let explainV2 = try await kubectl("explain", "node.status.conditions", "--output=plaintext-openapiv2")
+            #expect(explainV2.status == 0, "\(explainV2.error)")
+            #expect(explainV2.output.contains("RESOURCE: conditions <[]Object>"), "\(explainV2.output)")
+            #expect(explainV2.output.contains("NodeCondition contains condition information"), "\(explainV2.output)")
+            #expect(explainV2.output.contains("lastHeartbeatTime\t<string>"), "\(explainV2.output)")
         }
     }
 }

@@ -24,6 +24,21 @@ struct OpenAPIDocuments: Sendable {
     static let v3Index = Document(gzipBase64: v3IndexGzipBase64)
     static let v3CoreV1 = Document(gzipBase64: v3CoreV1GzipBase64)
     static let v2 = Document(gzipBase64: v2GzipBase64)
+    /// The v2 document as gnostic's protobuf message, made from ``v2`` when first asked for.
+    static let v2Protobuf: Document = {
+        guard let json = try? JSONParser.parse(v2.bytes) else {
+            preconditionFailure("the embedded OpenAPI v2 document is not JSON; regenerate it")
+        }
+        return Document(bytes: OpenAPIv2Protobuf.encode(json))
+    }()
+
+    /// The media type of ``v2Protobuf`` in answers (kube-openapi also accepts the older `@v1.0` form).
+    static let v2ProtobufType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+    static let v2AcceptedTypes: [(type: String, protobuf: Bool)] = [
+        ("application/json", false),
+        ("application/com.github.proto-openapi.spec.v2@v1.0+protobuf", true),
+        ("application/com.github.proto-openapi.spec.v2.v1.0+protobuf", true),
+    ]
 }
 
 extension OpenAPIDocuments.Document {
@@ -31,6 +46,10 @@ extension OpenAPIDocuments.Document {
         guard let packed = Data(base64Encoded: gzipBase64, options: .ignoreUnknownCharacters),
             let bytes = Gzip.inflate(Array(packed))
         else { preconditionFailure("an embedded OpenAPI document does not decode; regenerate it") }
+        self.init(bytes: bytes)
+    }
+
+    init(bytes: [UInt8]) {
         self.bytes = bytes
         hash = SHA512.hash(data: bytes).map { byte in
             let digits = Array("0123456789ABCDEF")
@@ -76,10 +95,19 @@ extension APIServer {
     func openAPI(_ context: inout Context, segments: [String]) throws -> APIResponse {
         let path = segments.joined(separator: "/")
         let requestPath = context.request.path
-        let document: OpenAPIDocuments.Document
         switch path {
         case "openapi/v2":
-            document = OpenAPIDocuments.v2
+            // kube-openapi's own negotiation: JSON or gnostic protobuf, the first the Accept list allows.
+            return try nonResource(&context, path: requestPath, negotiate: false) { context in
+                guard let protobuf = Self.openAPIv2WantsProtobuf(accept: context.request.header("accept")) else {
+                    throw APIError.notAcceptable
+                }
+                if protobuf {
+                    return openAPIDocument(
+                        OpenAPIDocuments.v2Protobuf, contentType: OpenAPIDocuments.v2ProtobufType, path: path, context)
+                }
+                return openAPIDocument(OpenAPIDocuments.v2, contentType: "application/json", path: path, context)
+            }
         case "openapi/v3":
             return try nonResource(&context, path: requestPath) { _ in
                 var headers = openAPIHeaders()
@@ -87,33 +115,80 @@ extension APIServer {
                 return APIResponse(status: 200, headers: headers, body: .bytes(OpenAPIDocuments.v3Index.bytes))
             }
         case "openapi/v3/api/v1":
-            document = OpenAPIDocuments.v3CoreV1
+            // JSON only: a client that asks for nothing but the protobuf form gets 406 and asks again for JSON.
+            return try nonResource(&context, path: requestPath) { context in
+                openAPIDocument(OpenAPIDocuments.v3CoreV1, contentType: "application/json", path: path, context)
+            }
         default:
             throw APIError.pageNotFound
         }
-        // JSON only: a client that asks for nothing but the protobuf form gets 406 and asks again for JSON.
-        return try nonResource(&context, path: requestPath) { context in
-            var headers = openAPIHeaders()
-            if let hash = context.request.queryValue("hash"), path.hasPrefix("openapi/v3") {
-                guard hash == document.hash else {
-                    // kube-openapi: an outdated hash is redirected to the current one.
-                    headers.append(("Location", "/\(path)?hash=\(document.hash)"))
-                    headers.append(("Content-Type", "text/html; charset=utf-8"))
-                    return APIResponse(status: 301, headers: headers, body: .bytes([]))
-                }
-                headers.removeAll { $0.0 == "Cache-Control" }
-                headers.append(("Cache-Control", "public, immutable"))
-                headers.append(("Expires", Self.httpDate(Date().addingTimeInterval(365 * 86400))))
-            }
-            headers.append(("Content-Type", "application/json"))
-            headers.append(("Etag", "\"\(document.hash)\""))
-            if path == "openapi/v2" { headers.append(("Vary", "Accept-Encoding")) }
-            headers.append(("Vary", "Accept"))
-            if let tag = context.request.header("if-none-match"), tag == "\"\(document.hash)\"" {
-                return APIResponse(status: 304, headers: headers.filter { $0.0 != "Content-Type" }, body: .bytes([]))
-            }
-            return APIResponse(status: 200, headers: headers, body: .bytes(document.bytes))
+    }
+
+    /// For `/openapi/v2`: true for the protobuf form, false for JSON, nil when Accept allows neither.
+    /// As kube-openapi (goautoneg): the clauses by quality, then the specific before wildcards; the first
+    /// that matches one of JSON, protobuf `@v1.0`, protobuf `.v1.0` (in that order) wins.
+    static func openAPIv2WantsProtobuf(accept: String?) -> Bool? {
+        let header = (accept ?? "").trimmingCharacters(in: .whitespaces)
+        struct Clause {
+            var type: String
+            var subtype: String
+            var quality: Double
         }
+        let clauses = (header.isEmpty ? "*/*" : header).split(separator: ",").compactMap { range -> Clause? in
+            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let mediaType = (parts.first ?? "").split(separator: "/", maxSplits: 1).map(String.init)
+            let (type, subtype) = mediaType.count == 2 ? (mediaType[0], mediaType[1]) : (mediaType.first ?? "", "*")
+            var quality = 1.0
+            for parameter in parts.dropFirst() where parameter.hasPrefix("q=") {
+                quality = Double(parameter.dropFirst(2)) ?? 1
+            }
+            return type.isEmpty ? nil : Clause(type: type, subtype: subtype, quality: quality)
+        }
+        let ordered = clauses.enumerated().sorted { left, right in
+            let (a, b) = (left.element, right.element)
+            if a.quality != b.quality { return a.quality > b.quality }
+            if (a.type == "*") != (b.type == "*") { return b.type == "*" }
+            if (a.subtype == "*") != (b.subtype == "*") { return b.subtype == "*" }
+            return left.offset < right.offset
+        }.map(\.element)
+        for clause in ordered {
+            for accepted in OpenAPIDocuments.v2AcceptedTypes {
+                let parts = accepted.type.split(separator: "/").map(String.init)
+                if (clause.type == parts[0] || clause.type == "*")
+                    && (clause.subtype == parts[1] || clause.subtype == "*")
+                {
+                    return accepted.protobuf
+                }
+            }
+        }
+        return nil
+    }
+
+    /// One document as kube-openapi serves it: `Etag`, `Vary`, `If-None-Match`, and for a v3 document
+    /// requested with its hash the immutable answer (or a 301 to the current hash).
+    private func openAPIDocument(
+        _ document: OpenAPIDocuments.Document, contentType: String, path: String, _ context: Context
+    ) -> APIResponse {
+        var headers = openAPIHeaders()
+        if let hash = context.request.queryValue("hash"), path.hasPrefix("openapi/v3") {
+            guard hash == document.hash else {
+                // kube-openapi: an outdated hash is redirected to the current one.
+                headers.append(("Location", "/\(path)?hash=\(document.hash)"))
+                headers.append(("Content-Type", "text/html; charset=utf-8"))
+                return APIResponse(status: 301, headers: headers, body: .bytes([]))
+            }
+            headers.removeAll { $0.0 == "Cache-Control" }
+            headers.append(("Cache-Control", "public, immutable"))
+            headers.append(("Expires", Self.httpDate(Date().addingTimeInterval(365 * 86400))))
+        }
+        headers.append(("Content-Type", contentType))
+        headers.append(("Etag", "\"\(document.hash)\""))
+        if path == "openapi/v2" { headers.append(("Vary", "Accept-Encoding")) }
+        headers.append(("Vary", "Accept"))
+        if let tag = context.request.header("if-none-match"), tag == "\"\(document.hash)\"" {
+            return APIResponse(status: 304, headers: headers.filter { $0.0 != "Content-Type" }, body: .bytes([]))
+        }
+        return APIResponse(status: 200, headers: headers, body: .bytes(document.bytes))
     }
 
     /// What every OpenAPI answer carries: the base headers, byte ranges (Go's `http.ServeContent`) and

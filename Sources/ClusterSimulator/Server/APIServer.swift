@@ -235,7 +235,8 @@ final class APIServer: Sendable {
 
     /// A non-resource URL: GET only; discovery needs an authenticated user, health and version do not.
     func nonResource(
-        _ context: inout Context, path: String, publicInfo: Bool = false, _ body: (Context) throws -> APIResponse
+        _ context: inout Context, path: String, publicInfo: Bool = false, negotiate negotiates: Bool = true,
+        _ body: (Context) throws -> APIResponse
     ) throws -> APIResponse {
         let method = context.request.method
         guard method == "GET" || method == "HEAD" else {
@@ -247,7 +248,7 @@ final class APIServer: Sendable {
         if !publicInfo && !context.user.isAuthenticated {
             throw APIError.forbiddenPath(user: context.user.name, verb: "get", path: path)
         }
-        try negotiate(&context)
+        if negotiates { try negotiate(&context) }
         return try body(context)
     }
 

@@ -54,4 +54,7 @@ enum RepositoryPaths {
     static let kubectl = "/usr/bin/kubectl"
     /// The kubectl `scripts/install-tools.sh` installs (1.37), which validates with the v3 OpenAPI documents.
     static let ciKubectl = root.appendingPathComponent(".ci-tools/bin/kubectl").path
+    /// Both kubectls that are installed: the machine's (1.32, which reads the v2 document as protobuf) and
+    /// the one of `scripts/install-tools.sh`.
+    static let installedKubectls = [kubectl, ciKubectl].filter { FileManager.default.isExecutableFile(atPath: $0) }
 }
