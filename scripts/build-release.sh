@@ -3,6 +3,7 @@
 # scratch path, stripped, with the git commit and the commit's date stamped into its `vigilante_build`
 # section (objcopy, after linking: no source or flag changes between commits, so a rebuild of another
 # commit only recompiles what changed). A tree with uncommitted changes is stamped `<commit>-dirty`.
+# Source paths are mapped relative to the checkout, so the same commit gives the same bytes in any folder.
 #
 #   scripts/build-release.sh [OUTPUT]      (default .build-release/dist/vigilante)
 #
@@ -27,9 +28,19 @@ epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || true)}
 [[ "$epoch" =~ ^[0-9]+$ ]] || die "no commit date: set SOURCE_DATE_EPOCH (seconds since 1970)"
 date=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
 
-swift build -c release --static-swift-stdlib --product vigilante --scratch-path "$scratch" >&2 \
+# Reproducible wherever it is built: the source paths that end up in the binary (`#file`/`#filePath` of
+# Swift packages, `__FILE__` of BoringSSL and other C code) are written relative to the checkout.
+source=$(pwd -P)
+mkdir -p "$scratch"
+scratch_path=$(cd "$scratch" && pwd -P)
+maps=(-Xswiftc -file-prefix-map -Xswiftc "$source/=" -Xcc "-ffile-prefix-map=$source/=")
+case "$scratch_path/" in
+"$source"/*) ;;
+*) maps+=(-Xswiftc -file-prefix-map -Xswiftc "$scratch_path/=.build-release/" -Xcc "-ffile-prefix-map=$scratch_path/=.build-release/") ;;
+esac
+swift build -c release --static-swift-stdlib "${maps[@]}" --product vigilante --scratch-path "$scratch" >&2 \
     || die "swift build failed"
-built="$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/vigilante"
+built="$(swift build -c release --static-swift-stdlib "${maps[@]}" --scratch-path "$scratch" --show-bin-path)/vigilante"
 mkdir -p "$(dirname "$output")"
 stamp=$(mktemp)
 trap 'rm -f "$stamp" "$output.tmp"' EXIT

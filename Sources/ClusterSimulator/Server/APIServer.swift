@@ -219,7 +219,14 @@ final class APIServer: Sendable {
                 return try nonResource(&context, path: request.path) { self.jsonResponse(200, document, $0) }
             }
             let version = segments[2]
-            guard registry.hasGroupVersion(group: group, version: version) else { throw APIError.pageNotFound }
+            guard registry.hasGroupVersion(group: group, version: version) else {
+                if segments.count == 3, let document = DiscoveryDocuments.derivedGroupVersion(group, version) {
+                    return try nonResource(&context, path: request.path) {
+                        self.bytesResponse(200, Array(document.utf8), $0)
+                    }
+                }
+                throw APIError.pageNotFound
+            }
             if segments.count == 3 {
                 return try nonResource(&context, path: request.path) {
                     self.bytesResponse(200, Array(DiscoveryDocuments.groupVersion(group, version).utf8), $0)
