@@ -3,7 +3,7 @@
 # scratch path, stripped, with the git commit and the commit's date stamped into its `vigilante_build`
 # section (objcopy, after linking: no source or flag changes between commits, so a rebuild of another
 # commit only recompiles what changed). A tree with uncommitted changes is stamped `<commit>-dirty`.
-# Source paths are mapped relative to the checkout, so the same commit gives the same bytes in any folder.
+# Reproducible: a clean rebuild of the same commit at the same path gives the same bytes.
 #
 #   scripts/build-release.sh [OUTPUT]      (default .build-release/dist/vigilante)
 #
@@ -28,8 +28,11 @@ epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || true)}
 [[ "$epoch" =~ ^[0-9]+$ ]] || die "no commit date: set SOURCE_DATE_EPOCH (seconds since 1970)"
 date=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)
 
-# Reproducible wherever it is built: the source paths that end up in the binary (`#file`/`#filePath` of
-# Swift packages, `__FILE__` of BoringSSL and other C code) are written relative to the checkout.
+# No absolute path in the binary: the source paths it embeds (`#file`/`#filePath` of Swift packages,
+# `__FILE__` of BoringSSL and other C code) are written relative to the checkout. Two clean builds of
+# one commit at the same path give the same bytes (CI checks it); in folders whose paths differ in
+# length, 4 bytes still differ: swiftc passes the length of the unmapped path to
+# swift_isEscapingClosureAtFileLocation (docs/performance.md).
 source=$(pwd -P)
 mkdir -p "$scratch"
 scratch_path=$(cd "$scratch" && pwd -P)
@@ -46,7 +49,9 @@ stamp=$(mktemp)
 trap 'rm -f "$stamp" "$output.tmp"' EXIT
 printf 'commit=%s\ndate=%s\n' "$commit" "$date" >"$stamp"
 truncate -s 256 "$stamp" # VIGILANTE_BUILD_STAMP_SIZE
-strip -o "$output.tmp" "$built"
+# .swift_modhash holds a hash of each object file's LLVM IR (for incremental codegen; nothing reads it at
+# run time), which changes with the absolute path of the checkout even when the code does not.
+strip --remove-section=.swift_modhash -o "$output.tmp" "$built"
 objcopy --update-section "vigilante_build=$stamp" "$output.tmp" || die "the binary has no vigilante_build section"
 chmod 0755 "$output.tmp"
 mv "$output.tmp" "$output"
