@@ -3,8 +3,8 @@ import Testing
 
 @Suite("Discovery")
 struct DiscoveryTests {
-    /// kubectl 1.33 and later ask every group version /apis lists (they do not read the v2beta1
-    /// aggregated form of a 1.28 server): each must answer, or kubectl prints an error per group.
+    /// kubectl 1.37 asks every group version /apis lists (it no longer asks for the v2beta1 aggregated
+    /// form of a 1.28 server): each must answer, or kubectl prints an error per group.
     @Test func everyGroupVersionListedInApisAnswers() async throws {
         try await TestCluster.with { cluster async throws in
             let apis = try await cluster.get("/apis")

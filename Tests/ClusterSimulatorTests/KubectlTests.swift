@@ -59,7 +59,8 @@ struct KubectlTests {
 
     /// kubectl validates manifests with the server's OpenAPI documents (default `--validate`) and explains
     /// fields from them: `apply -f`, `create -f` and `explain` work against the simulator, with both
-    /// kubectls: 1.32 parses the v2 document in its protobuf form before it sends anything (and
+    /// kubectls: the machine's runs kubectl 1.28 for a 1.28 server, which parses the v2 document in its
+    /// protobuf form before it sends anything (and
     /// `--output=plaintext-openapiv2` explains from it), 1.37 reads the v3 documents.
     @Test(arguments: RepositoryPaths.installedKubectls)
     func applyCreateAndExplainWithTheServersOpenAPI(kubectlPath: String) async throws {
@@ -125,6 +126,12 @@ struct KubectlTests {
             let typo = try await kubectl("create", "-f", directory + "/typo.json")
             #expect(typo.status != 0)
             #expect(typo.error.contains("containerz"), "\(typo.error)")
+            try """
+            {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "typo"}, "spec": {"unschedulabel": true}}
+            """.write(toFile: directory + "/node-typo.json", atomically: true, encoding: .utf8)
+            let nodeTypo = try await kubectl("create", "-f", directory + "/node-typo.json")
+            #expect(nodeTypo.status != 0)
+            #expect(nodeTypo.error.contains("unknown field \"spec.unschedulabel\""), "\(nodeTypo.error)")
 
             let explain = try await kubectl("explain", "node.status")
             #expect(explain.status == 0, "\(explain.error)")

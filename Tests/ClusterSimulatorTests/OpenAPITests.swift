@@ -51,7 +51,7 @@ struct OpenAPITests {
             #expect(v2.json["swagger"] == "2.0")
             #expect(v2.json["definitions"]["io.k8s.api.core.v1.Node"] != nil)
 
-            // What kubectl before 1.33 asks for: gnostic's openapi.v2.Document message.
+            // What kubectl 1.28 asks for: gnostic's openapi.v2.Document message.
             let protobufType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
             let protobuf = try await cluster.request(.GET, "/openapi/v2", headers: [("Accept", protobufType)])
             #expect(protobuf.status == 200)

@@ -27,9 +27,9 @@ enum DiscoveryDocuments {
     /// GET /apis/{group}/{version} for a group version the real server has but the simulator does not
     /// serve (apps/v1, batch/v1, ...): the resource list the real server builds from the same
     /// registrations as its aggregated discovery, rebuilt from the recorded aggregated document (only
-    /// `storageVersionHash` is missing, which the aggregated form does not carry). kubectl 1.33 and
-    /// later no longer read the v2beta1 aggregated form a 1.28 server offers and ask every group version
-    /// listed in /apis; without these answers they print an error for each. Nil for a group version the
+    /// `storageVersionHash` is missing, which the aggregated form does not carry). kubectl 1.37 no
+    /// longer asks for the v2beta1 aggregated form a 1.28 server offers (1.33 still does), so it asks every
+    /// group version listed in /apis; without these answers it prints an error for each. Nil for a group version the
     /// real server does not list.
     static func derivedGroupVersion(_ group: String, _ version: String) -> String? {
         guard

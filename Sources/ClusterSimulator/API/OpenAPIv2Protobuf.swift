@@ -1,8 +1,9 @@
 /// The protobuf form of the OpenAPI v2 document, as kube-openapi serves it for
 /// `Accept: application/com.github.proto-openapi.spec.v2@v1.0+protobuf`: the gnostic
 /// `openapi.v2.Document` message (github.com/google/gnostic-models, `openapiv2/OpenAPIv2.proto`) that
-/// gnostic's compiler makes of the JSON document. kubectl before 1.33 reads only this form when it
-/// validates a manifest (`kubectl create -f`), through kube-openapi's `proto.NewOpenAPIData`.
+/// gnostic's compiler makes of the JSON document. kubectl 1.28 reads only this form when it validates a
+/// manifest (`kubectl create -f`), through kube-openapi's `proto.NewOpenAPIData`; 1.32 and later read
+/// the v3 documents.
 ///
 /// Encoded from the recorded JSON document (so the binary carries the document once), with gnostic's
 /// mapping: a parameter or response with `$ref` becomes a `JsonReference`; a parameter is a body

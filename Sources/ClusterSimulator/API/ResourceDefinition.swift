@@ -44,8 +44,9 @@ struct ResourceDefinition: Sendable {
     var validate: @Sendable (JSONValue, Operation) -> [APIError.Cause] = { _, _ in [] }
     /// Paths (within the object) of MicroTime fields checked on decode.
     var microTimeFields: [[String]] = []
-    /// Removes members Go's decoder would not know; returns their paths ("spec.bogusField").
-    var dropUnknownFields: @Sendable (inout JSONObject) -> [String] = { _ in [] }
+    /// Removes members Go's decoder would not know; returns their paths ("spec.bogusField"). For the
+    /// core group, from the recorded schemas (``KnownFields``); other groups are not checked.
+    var dropUnknownFields: @Sendable (inout JSONObject) -> [String]
     /// Converts a stored object to this version (nil: stored in this version).
     var fromStorage: (@Sendable (JSONValue) -> JSONValue)?
     /// Converts an object of this version to the stored version.
@@ -70,6 +71,11 @@ struct ResourceDefinition: Sendable {
         self.namespaced = namespaced
         self.storageKey = storageKey ?? (group.isEmpty ? resource : "\(resource).\(group)")
         self.singular = singular ?? kind.lowercased()
+        if group.isEmpty {
+            dropUnknownFields = { object in KnownFields.dropUnknown(kind: kind, from: &object) }
+        } else {
+            dropUnknownFields = { _ in [] }
+        }
     }
 
     /// The value of a field selector label for an object, nil when unsupported.

@@ -282,28 +282,6 @@ enum BuiltinResources {
             }
             return causes
         }
-        definition.dropUnknownFields = { object in
-            var unknown: [String] = []
-            guard case .object(var spec) = object["spec"] else { return unknown }
-            for key in spec.keys where !podSpecKeys.contains(key) {
-                unknown.append("spec.\(key)")
-                spec[key] = nil
-            }
-            for listKey in ["containers", "initContainers"] {
-                guard case .array(var containers) = spec[listKey] else { continue }
-                for index in containers.indices {
-                    guard case .object(var container) = containers[index] else { continue }
-                    for key in container.keys where !containerKeys.contains(key) {
-                        unknown.append("spec.\(listKey)[\(index)].\(key)")
-                        container[key] = nil
-                    }
-                    containers[index] = .object(container)
-                }
-                spec[listKey] = .array(containers)
-            }
-            object["spec"] = .object(spec)
-            return unknown
-        }
         definition.bookmarkBody = JSONObject([
             .init(key: "spec", value: ["containers": nil]), .init(key: "status", value: [:]),
         ])

@@ -54,7 +54,8 @@ enum RepositoryPaths {
     static let kubectl = "/usr/bin/kubectl"
     /// The kubectl `scripts/install-tools.sh` installs (1.37), which validates with the v3 OpenAPI documents.
     static let ciKubectl = root.appendingPathComponent(".ci-tools/bin/kubectl").path
-    /// Both kubectls that are installed: the machine's (1.32, which reads the v2 document as protobuf) and
-    /// the one of `scripts/install-tools.sh`.
+    /// Both kubectls that are installed: the machine's (the Cloud SDK dispatcher 1.32.4, which runs its
+    /// kubectl 1.28.15 for a 1.28 server; it reads the v2 document as protobuf) and the one of
+    /// `scripts/install-tools.sh`.
     static let installedKubectls = [kubectl, ciKubectl].filter { FileManager.default.isExecutableFile(atPath: $0) }
 }
