@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 die() { echo "build-release.sh: $*" >&2; exit 1; }
 scratch=${VIGILANTE_RELEASE_SCRATCH:-.build-release}
 output=${1:-$scratch/dist/vigilante}
-for tool in swift strip objcopy; do command -v "$tool" >/dev/null || die "$tool is missing"; done
+for tool in swift strip objcopy readelf sha1sum; do command -v "$tool" >/dev/null || die "$tool is missing"; done
 
 if [ -n "${VIGILANTE_COMMIT:-}" ]; then
     commit=$VIGILANTE_COMMIT
@@ -53,6 +53,15 @@ truncate -s 256 "$stamp" # VIGILANTE_BUILD_STAMP_SIZE
 # run time), which changes with the absolute path of the checkout even when the code does not.
 strip --remove-section=.swift_modhash -o "$output.tmp" "$built"
 objcopy --update-section "vigilante_build=$stamp" "$output.tmp" || die "the binary has no vigilante_build section"
+# The linker's build ID hashes the unstripped output, whose symbol table and debug info differ between
+# two clean builds of the same sources; the shipped binary gets a build ID of its own bytes instead:
+# SHA-1 of the file with the ID zeroed, written into the same 20 bytes.
+note=$(readelf -S -W "$output.tmp" | sed -n 's/^ *\[ *[0-9]*\] //p' | awk '$1 == ".note.gnu.build-id" {print $4, $5}')
+[ "$(cut -d' ' -f2 <<<"$note")" = 000024 ] || die "the binary has no 20-byte GNU build ID note"
+id_offset=$((16#$(cut -d' ' -f1 <<<"$note") + 16))
+dd if=/dev/zero of="$output.tmp" bs=1 seek="$id_offset" count=20 conv=notrunc status=none
+build_id=$(sha1sum "$output.tmp" | cut -c1-40)
+printf "$(sed 's/../\\x&/g' <<<"$build_id")" | dd of="$output.tmp" bs=1 seek="$id_offset" conv=notrunc status=none
 chmod 0755 "$output.tmp"
 mv "$output.tmp" "$output"
 "$output" --version | grep -qF "commit $commit, built $date" \
