@@ -147,14 +147,17 @@ struct EndToEndCluster {
     }
 
     /// Writes a config file: a healing window of `window`, healer pods every `interval`, port 0.
-    func writeConfig(window: String = "4s", interval: String = "1s", extra: String = "") throws -> String {
+    func writeConfig(
+        window: String = "4s", interval: String = "1s",
+        leaderElection: String = "{leaseDuration: 3s, renewDeadline: 2s, retryPeriod: 500ms}", extra: String = ""
+    ) throws -> String {
         let path = directory + "/config-\(UUID().uuidString).yaml"
         let text = """
             namespace: vigilante
             http: {port: 0, address: 127.0.0.1}
             store: {path: \(storePath)}
             kubernetes: {kubeconfig: \(kubeconfig), requestTimeout: 5s}
-            leaderElection: {leaseDuration: 3s, renewDeadline: 2s, retryPeriod: 500ms}
+            leaderElection: \(leaderElection)
             log: {level: info}
             tasks:
               snat:
