@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The release path, as CI proves it (called by scripts/test.sh; needs root):
 #   1. the release binary, built once (scripts/build-release.sh, .build-release) and reused below; a
-#      second clean build must give the same bytes;
+#      second clean build must give the same bytes, and no path of the checkout may be in it;
 #   2. one version everywhere (scripts/check-version.sh with the binary), and the check fails on a
 #      chart whose appVersion disagrees;
 #   3. the image (scripts/check-image.sh: reproducible build, run from its own root filesystem against
@@ -39,6 +39,18 @@ check_versions() {
     echo "ok   scripts/check-version.sh fails when the chart's appVersion disagrees"
     rm -rf "$copy"
 }
+# No path of the build machine in the binary (scripts/build-release.sh maps the checkout's path away).
+check_no_build_paths() {
+    local found
+    found=$(grep -c -a -F "$(pwd -P)" "$binary" || true)
+    if [ "$found" != 0 ]; then
+        echo "FAIL the binary contains the checkout's path $(pwd -P) in $found places"
+        return 1
+    fi
+    echo "ok   the binary contains no path of the checkout ($(pwd -P))"
+}
+timed "no build paths" check_no_build_paths
+
 # The same commit, built again from scratch at the same path, gives the same bytes.
 check_reproducible_binary() {
     local first
