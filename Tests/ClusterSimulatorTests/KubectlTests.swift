@@ -11,20 +11,8 @@ struct KubectlTests {
             simulator.addNode(name: "akswin000000", os: "windows")
             simulator.addNode(name: "aks-nodepool1-0", os: "linux")
             _ = try await cluster.post("/api/v1/namespaces/default/pods", Objects.pod("healer", node: "akswin000000"))
-            let kubeconfig = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "kubeconfig-\(UUID().uuidString)"
-            ).path
-            try simulator.writeKubeconfig(to: kubeconfig)
-            defer { try? FileManager.default.removeItem(atPath: kubeconfig) }
-            let cacheDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "kubectl-cache-\(UUID().uuidString)"
-            ).path
-            defer { try? FileManager.default.removeItem(atPath: cacheDirectory) }
-            func kubectl(_ arguments: String...) async throws -> Subprocess.Result {
-                try await Subprocess.run(
-                    RepositoryPaths.kubectl,
-                    ["--kubeconfig", kubeconfig, "--cache-dir", cacheDirectory, "--request-timeout", "30s"] + arguments)
-            }
+            let kubectl = try Kubectl(RepositoryPaths.kubectl, simulator: simulator)
+            defer { kubectl.remove() }
 
             let nodes = try await kubectl("get", "nodes")
             #expect(nodes.status == 0, "\(nodes.error)")
@@ -48,7 +36,8 @@ struct KubectlTests {
             let flags = try await Subprocess.run(
                 RepositoryPaths.kubectl,
                 [
-                    "--kubeconfig", "/dev/null", "--cache-dir", cacheDirectory, "--server", simulator.baseURL,
+                    "--kubeconfig", "/dev/null", "--cache-dir", kubectl.directory + "/cache", "--server",
+                    simulator.baseURL,
                     "--token",
                     simulator.configuration.adminToken, "--insecure-skip-tls-verify", "get", "nodes", "-o", "name",
                 ])
@@ -66,19 +55,9 @@ struct KubectlTests {
     func applyCreateAndExplainWithTheServersOpenAPI(kubectlPath: String) async throws {
         try await TestCluster.with { cluster async throws in
             let simulator = cluster.simulator
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-                "kubectl-openapi-\(UUID().uuidString)"
-            ).path
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            let kubeconfig = directory + "/kubeconfig"
-            try simulator.writeKubeconfig(to: kubeconfig)
-            func kubectl(_ arguments: String...) async throws -> Subprocess.Result {
-                try await Subprocess.run(
-                    kubectlPath,
-                    ["--kubeconfig", kubeconfig, "--cache-dir", directory + "/cache", "--request-timeout", "30s"]
-                        + arguments)
-            }
+            let kubectl = try Kubectl(kubectlPath, simulator: simulator)
+            defer { kubectl.remove() }
+            let directory = kubectl.directory
             try """
             apiVersion: v1
             kind: Node
@@ -147,4 +126,29 @@ struct KubectlTests {
             #expect(explainV2.output.contains("lastHeartbeatTime\t<string>"), "\(explainV2.output)")
         }
     }
+}
+
+/// A kubectl binary pointed at a simulator: its own kubeconfig and discovery cache in a temporary folder.
+struct Kubectl {
+    let path: String
+    let directory: String
+
+    init(_ path: String, simulator: ClusterSimulator) throws {
+        self.path = path
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("kubectl-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try simulator.writeKubeconfig(to: directory + "/kubeconfig")
+    }
+
+    func callAsFunction(_ arguments: String...) async throws -> Subprocess.Result {
+        try await Subprocess.run(
+            path,
+            [
+                "--kubeconfig", directory + "/kubeconfig", "--cache-dir", directory + "/cache", "--request-timeout",
+                "30s",
+            ]
+                + arguments)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
 }

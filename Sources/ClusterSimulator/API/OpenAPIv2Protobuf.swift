@@ -89,11 +89,14 @@ enum OpenAPIv2Protobuf {
         return writer.bytes
     }
 
-    private static let operations = ["get": 2, "put": 3, "post": 4, "delete": 5, "options": 6, "head": 7, "patch": 8]
+    /// PathItem's operation fields, in field-number order.
+    private static let operations = [
+        ("get", 2), ("put", 3), ("post", 4), ("delete", 5), ("options", 6), ("head", 7), ("patch", 8),
+    ]
 
     private static func pathItem(_ item: JSONObject, _ writer: inout ProtobufWriter) {
         writer.string(1, item["$ref"])
-        for (method, field) in operations.sorted(by: { $0.value < $1.value }) {
+        for (method, field) in operations {
             writer.message(field, item[method]) { operation, writer in self.operation(operation, &writer) }
         }
         parameterItems(9, item["parameters"], &writer)

@@ -107,27 +107,13 @@ struct CacheWitnessTask: VigilanteTask {
                 configuration: SimulatorHarness.clientConfiguration)
             try await using(client) { client in
                 let task = CacheWitnessTask(triggersRun: true)
-                let witness = AnyVigilanteTask(task)
                 // A short interval: a scheduler that did not wait would run many passes meanwhile.
                 let settings = TaskSettings(
                     section: "probe", enabled: true, interval: .milliseconds(20), dryRun: false,
                     options: ProbeConfiguration())
-                let store = try VigilanteStore(inMemory: ())
-                let scheduler = TaskScheduler(
-                    registry: TaskRegistry(entries: [.init(settings: settings, task: witness)]),
-                    leadership: FixedLeadership(), configuration: SchedulerConfiguration(jitterFactor: 0),
-                    metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t")
-                ) { entry in
-                    TaskContext(
-                        settings: entry.settings, client: client,
-                        caches: TaskCaches(
-                            declarations: entry.task.watchedResources, client: client, logger: Logger(label: "t")),
-                        store: store.namespace("witness"),
-                        events: EventRecorder(
-                            client: client, component: "t", instance: "t", clock: SystemClock(),
-                            logger: Logger(label: "t")),
-                        metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t"), clock: SystemClock())
-                }
+                let scheduler = try makeTestScheduler(
+                    [.init(settings: settings, task: AnyVigilanteTask(task))], client: client,
+                    configuration: SchedulerConfiguration(jitterFactor: 0))
                 let run = Task { try await scheduler.run() }
                 defer { run.cancel() }
 
@@ -176,21 +162,8 @@ struct CacheWitnessTask: VigilanteTask {
                 let settings = TaskSettings(
                     section: "probe", enabled: true, interval: .seconds(3600), dryRun: false,
                     options: ProbeConfiguration())
-                let store = try VigilanteStore(inMemory: ())
-                let scheduler = TaskScheduler(
-                    registry: TaskRegistry(entries: [.init(settings: settings, task: AnyVigilanteTask(task))]),
-                    leadership: FixedLeadership(), metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t")
-                ) { entry in
-                    TaskContext(
-                        settings: entry.settings, client: client,
-                        caches: TaskCaches(
-                            declarations: entry.task.watchedResources, client: client, logger: Logger(label: "t")),
-                        store: store.namespace("witness"),
-                        events: EventRecorder(
-                            client: client, component: "t", instance: "t", clock: SystemClock(),
-                            logger: Logger(label: "t")),
-                        metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t"), clock: SystemClock())
-                }
+                let scheduler = try makeTestScheduler(
+                    [.init(settings: settings, task: AnyVigilanteTask(task))], client: client)
                 let run = Task { try await scheduler.run() }
                 defer { run.cancel() }
                 try await waitUntil("the first pass") { task.seen.count >= 1 }

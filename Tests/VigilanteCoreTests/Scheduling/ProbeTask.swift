@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Metrics
 import Synchronization
 import VigilanteCore
@@ -92,6 +93,29 @@ struct UnreachableTransport: KubernetesTransport {
     struct Unreachable: Error {}
     func send(_ request: KubernetesHTTPRequest) async throws -> KubernetesHTTPResponse { throw Unreachable() }
     func shutdown() async throws {}
+}
+
+/// A scheduler over `entries` for tests: an in-memory store, no-op metrics, each task's context using
+/// `client` (and `notifications`).
+func makeTestScheduler(
+    _ entries: [TaskRegistry.Entry], client: KubernetesClient, leadership: any Leadership = FixedLeadership(),
+    configuration: SchedulerConfiguration = SchedulerConfiguration(),
+    notifications: any NotificationSending = NoNotifications()
+) throws -> TaskScheduler {
+    let store = try VigilanteStore(inMemory: ())
+    return TaskScheduler(
+        registry: TaskRegistry(entries: entries), leadership: leadership, configuration: configuration,
+        metrics: NOOPMetricsHandler.instance, logger: Logger(label: "test")
+    ) { entry in
+        TaskContext(
+            settings: entry.settings, client: client,
+            caches: TaskCaches(declarations: entry.task.watchedResources, client: client, logger: Logger(label: "t")),
+            store: store.namespace(entry.task.name),
+            events: EventRecorder(
+                client: client, component: "t", instance: "t", clock: SystemClock(), logger: Logger(label: "t")),
+            metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t"), clock: SystemClock(),
+            notifications: notifications)
+    }
 }
 
 /// Waits until `condition` holds (polling, no fixed sleeps); throws naming `message` after `timeout`.

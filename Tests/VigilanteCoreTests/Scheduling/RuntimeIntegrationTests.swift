@@ -53,21 +53,8 @@ final class CuttableTransport: KubernetesTransport {
                 let settings = TaskSettings(
                     section: "probe", enabled: true, interval: .seconds(3600), dryRun: false,
                     options: ProbeConfiguration())
-                let store = try VigilanteStore(inMemory: ())
-                let scheduler = TaskScheduler(
-                    registry: TaskRegistry(entries: [.init(settings: settings, task: AnyVigilanteTask(task))]),
-                    leadership: FixedLeadership(), metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t")
-                ) { entry in
-                    TaskContext(
-                        settings: entry.settings, client: client,
-                        caches: TaskCaches(
-                            declarations: entry.task.watchedResources, client: client, logger: Logger(label: "t")),
-                        store: store.namespace("probe"),
-                        events: EventRecorder(
-                            client: client, component: "t", instance: "t", clock: SystemClock(),
-                            logger: Logger(label: "t")),
-                        metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t"), clock: SystemClock())
-                }
+                let scheduler = try makeTestScheduler(
+                    [.init(settings: settings, task: AnyVigilanteTask(task))], client: client)
                 let run = Task { try await scheduler.run() }
                 defer { run.cancel() }
                 try await waitUntil("the first pass and a synced cache") {

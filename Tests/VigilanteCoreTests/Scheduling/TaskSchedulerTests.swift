@@ -21,21 +21,8 @@ import Testing
         _ entries: [TaskRegistry.Entry], leadership: any Leadership = FixedLeadership(),
         configuration: SchedulerConfiguration = SchedulerConfiguration(), client: KubernetesClient? = nil
     ) throws -> TaskScheduler {
-        let store = try VigilanteStore(inMemory: ())
-        let client = client ?? self.client
-        return TaskScheduler(
-            registry: TaskRegistry(entries: entries), leadership: leadership, configuration: configuration,
-            metrics: NOOPMetricsHandler.instance, logger: Logger(label: "test")
-        ) { entry in
-            TaskContext(
-                settings: entry.settings, client: client,
-                caches: TaskCaches(
-                    declarations: entry.task.watchedResources, client: client, logger: Logger(label: "t")),
-                store: store.namespace(entry.task.name),
-                events: EventRecorder(
-                    client: client, component: "t", instance: "t", clock: SystemClock(), logger: Logger(label: "t")),
-                metrics: NOOPMetricsHandler.instance, logger: Logger(label: "t"), clock: SystemClock())
-        }
+        try makeTestScheduler(
+            entries, client: client ?? self.client, leadership: leadership, configuration: configuration)
     }
 
     /// Runs `scheduler` while `body` runs, then stops it as SIGTERM would.
