@@ -85,20 +85,27 @@ import VigilanteCore
             defer { run.cancel() }
             let started = try await eventually {
                 let ready = await scheduler.readinessChecks().allSatisfy(\.ok)
-                let runs = await scheduler.taskStatuses().first?.runs ?? 0
-                return ready && runs >= 1
+                let status = await scheduler.taskStatuses().first
+                // Idle after its first pass: waiting for the next one.
+                return ready && (status?.runs ?? 0) >= 1 && status?.nextRunAt != nil
             }
             #expect(started, "the scheduler did not run a first pass")
             #expect(env.runningHealerPods(on: "akswin000000").isEmpty)
+            // The pass the interval would run next: a pod before it can only come from a watch-triggered run.
+            let nextScheduled = try #require(await scheduler.taskStatuses().first?.nextRunAt)
 
             let readyAt = ContinuousClock.now
             env.simulator.setNodeReady("akswin000000", true)
-            let healed = try await eventually(timeout: .seconds(15)) {
+            let healed = try await eventually(timeout: .seconds(25)) {
                 !env.runningHealerPods(on: "akswin000000").isEmpty
             }
             let detection = ContinuousClock.now - readyAt
             #expect(healed)
-            #expect(detection < .seconds(5), "first healer pod \(detection) after Ready; the interval is 30s")
+            // Not a fixed bound in seconds (one CI run on a loaded machine took 6.6 s): before the next
+            // scheduled pass, which is the behaviour.
+            #expect(
+                Date() < nextScheduled,
+                "first healer pod \(detection) after Ready, not before the next scheduled pass at \(nextScheduled)")
         }
     }
 }
